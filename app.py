@@ -1,0 +1,60 @@
+"""Composition root: ``create_app(settings)`` builds the web application;
+``python app.py`` reads the settings once and serves it."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from bot.components import BOT, DATABASE, SETTINGS, bot_context, database_context
+from bot.health import healthz, readyz_handler
+from bot.messages_endpoint import messages_handler
+from bot.settings import Settings, SettingsError
+
+logger = logging.getLogger("foorumibotti")
+
+
+async def _messages(request: web.Request) -> web.StreamResponse:
+    parts = request.app[BOT]
+    handler = messages_handler(parts.adapter, parts.bot, request.app[SETTINGS].max_body_bytes)
+    return await handler(request)
+
+
+async def _readyz(request: web.Request) -> web.StreamResponse:
+    return await readyz_handler(request.app[DATABASE].engine)(request)
+
+
+def create_app(settings: Settings) -> web.Application:
+    # The body limit is enforced (with a JSON 413) by the messages endpoint;
+    # aiohttp's own limit sits just above it as a backstop.
+    app = web.Application(client_max_size=settings.max_body_bytes + 1)
+    app[SETTINGS] = settings
+    app.cleanup_ctx.append(database_context)
+    app.cleanup_ctx.append(bot_context)
+    app.router.add_post("/api/messages", _messages)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", _readyz)
+    return app
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        raise SystemExit(f"configuration error: {exc}") from exc
+    if settings.local_mode:
+        logger.warning(
+            "LOCAL MODE: no MicrosoftAppId set, requests are NOT authenticated; "
+            "use only with the Agents Playground or Emulator on %s:%s",
+            settings.host,
+            settings.port,
+        )
+    else:
+        logger.info("Bot Framework authentication on for app id %s", settings.app_id)
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+
+
+if __name__ == "__main__":
+    main()

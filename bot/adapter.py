@@ -1,0 +1,57 @@
+"""The CloudAdapter with the bot's one ``on_turn_error``.
+
+Why here: a failing turn must leave nothing half-done in the conversation
+(its dialog state is cleared) and must tell the person, in their language,
+that it failed, while the log keeps the activity id to find the cause.
+"""
+
+from __future__ import annotations
+
+import logging
+from types import SimpleNamespace
+
+from botbuilder.core import ConversationState, TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+
+from bot.settings import Settings
+from forum.i18n import resolve_locale, tr
+
+logger = logging.getLogger(__name__)
+
+
+def bot_framework_authentication(settings: Settings) -> ConfigurationBotFrameworkAuthentication:
+    config = SimpleNamespace(
+        APP_ID=settings.app_id,
+        APP_PASSWORD=settings.app_password,
+        APP_TYPE=settings.app_type,
+        APP_TENANTID=settings.app_tenant_id,
+    )
+    return ConfigurationBotFrameworkAuthentication(config)
+
+
+class ForumAdapter(CloudAdapter):
+    def __init__(self, settings: Settings, conversation_state: ConversationState) -> None:
+        super().__init__(bot_framework_authentication(settings))
+        self._settings = settings
+        self._conversation_state = conversation_state
+        self.on_turn_error = self._on_turn_error
+
+    async def _on_turn_error(self, turn_context: TurnContext, error: Exception) -> None:
+        activity = turn_context.activity
+        logger.error(
+            "turn failed: activity %s (%s) in conversation %s",
+            activity.id,
+            activity.type,
+            activity.conversation.id if activity.conversation else None,
+            exc_info=error,
+        )
+        locale = resolve_locale(activity.locale, default=self._settings.default_locale)
+        try:
+            await self._conversation_state.delete(turn_context)
+        except Exception:
+            logger.exception("could not clear conversation state after a failed turn")
+        if activity.type == "message" or activity.type == "invoke":
+            try:
+                await turn_context.send_activity(tr(locale, "error.generic"))
+            except Exception:
+                logger.exception("could not tell the user that the turn failed")

@@ -1,0 +1,81 @@
+"""Card buttons: Action.Submit (a message with ``value``) and Action.Execute
+(an ``adaptiveCard/action`` invoke), routed by verb to one handler.
+
+Why one router for both: Teams clients that cannot Execute fall back to
+Submit, so the same verb must do the same thing whichever way it arrives.
+Every card puts its verb in its data under ``VERB_KEY``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from botbuilder.core import TurnContext
+
+from bot.turn import CardActionHandler, TurnInfo, card_activity
+from forum.i18n import tr
+
+logger = logging.getLogger(__name__)
+
+VERB_KEY = "verb"
+
+
+@dataclass(frozen=True)
+class CardAction:
+    verb: str
+    data: dict[str, Any]
+
+
+def read_action(value: Any) -> CardAction | None:
+    """Parse an ``adaptiveCard/action`` invoke value, which 4.17.1 leaves a dict."""
+    if not isinstance(value, dict):
+        return None
+    action = value.get("action")
+    if not isinstance(action, dict) or action.get("type") != "Action.Execute":
+        return None
+    verb = action.get("verb")
+    data = action.get("data") or {}
+    if not isinstance(verb, str) or not verb or not isinstance(data, dict):
+        return None
+    return CardAction(verb, data)
+
+
+class CardActionRouter:
+    def __init__(self) -> None:
+        self._handlers: dict[str, CardActionHandler] = {}
+
+    def register(self, verb: str, handler: CardActionHandler) -> None:
+        if verb in self._handlers:
+            raise ValueError(f"card verb {verb!r} registered twice")
+        self._handlers[verb] = handler
+
+    async def handle_execute(
+        self, turn_context: TurnContext, turn: TurnInfo, verb: str, data: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        handler = self._handlers.get(verb)
+        if handler is None:
+            logger.warning("unknown card verb %r", verb)
+            await turn_context.send_activity(tr(turn.locale, "unknown.hint"))
+            return None
+        return await handler(turn_context, turn, data)
+
+    async def handle_submit(self, turn_context: TurnContext, turn: TurnInfo, value: dict[str, Any]) -> None:
+        """Action.Submit: same handler; a returned card replaces the card that was
+        pressed (``replyToId`` names it), as Execute would, or else is sent anew."""
+        verb = value.get(VERB_KEY)
+        if not isinstance(verb, str) or verb not in self._handlers:
+            logger.warning("card submit without a known verb: %r", verb)
+            await turn_context.send_activity(tr(turn.locale, "unknown.hint"))
+            return
+        card = await self._handlers[verb](turn_context, turn, value)
+        if card is None:
+            return
+        replacement = card_activity(card)
+        pressed = turn_context.activity.reply_to_id
+        if pressed:
+            replacement.id = pressed
+            await turn_context.update_activity(replacement)
+        else:
+            await turn_context.send_activity(replacement)

@@ -1,0 +1,77 @@
+"""Text commands in Finnish, Swedish and English, parsed into a name and arguments.
+
+Every command has its words in all three languages; a person may type any of
+them whatever their chosen language (people switch mid-sentence).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from cards.help import CommandHelp
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    aliases: tuple[str, ...]
+    help: CommandHelp
+    coordinators_only: bool = False
+
+
+@dataclass(frozen=True)
+class ParsedCommand:
+    name: str
+    argument: str
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec(
+        "help",
+        ("help", "apua", "ohje", "hjälp", "hjalp", "?"),
+        CommandHelp("command.help.usage", "command.help.summary"),
+    ),
+    CommandSpec(
+        "language",
+        ("kieli", "language", "språk", "sprak", "lang"),
+        CommandHelp("command.language.usage", "command.language.summary"),
+    ),
+    CommandSpec(
+        "coordinator_add",
+        (
+            "koordinaattori lisää",
+            "koordinaattori lisaa",
+            "coordinator add",
+            "koordinator lägg till",
+            "koordinator lagg till",
+        ),
+        CommandHelp("command.coordinator_add.usage", "command.coordinator_add.summary", coordinators_only=True),
+        coordinators_only=True,
+    ),
+)
+
+_SPACES = re.compile(r"\s+")
+
+
+def normalize(text: str) -> str:
+    return _SPACES.sub(" ", text.replace("\u00a0", " ")).strip()
+
+
+def parse_command(text: str, commands: tuple[CommandSpec, ...] = COMMANDS) -> ParsedCommand | None:
+    """Match the longest alias at the start of ``text``; None when nothing matches."""
+    cleaned = normalize(text)
+    lowered = cleaned.lower()
+    best: tuple[int, CommandSpec] | None = None
+    for spec in commands:
+        for alias in spec.aliases:
+            if (lowered == alias or lowered.startswith(alias + " ")) and (best is None or len(alias) > best[0]):
+                best = (len(alias), spec)
+    if best is None:
+        return None
+    length, spec = best
+    return ParsedCommand(spec.name, cleaned[length:].strip())
+
+
+def spec_of(name: str, commands: tuple[CommandSpec, ...] = COMMANDS) -> CommandSpec:
+    return next(spec for spec in commands if spec.name == name)

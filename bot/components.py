@@ -1,0 +1,67 @@
+"""Builds the bot's long-lived parts from settings, and starts and stops them.
+
+Each ``*_context`` is an aiohttp ``cleanup_ctx``: what starts before the
+``yield`` is stopped after it, in reverse order, when the server stops.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from aiohttp import web
+from botbuilder.core import ConversationState
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.adapter import ForumAdapter
+from bot.handler import ForumBot
+from bot.settings import Settings
+from bot.sql_storage import SqlStorage
+from forum.roster import Roster
+from storage.database import create_engine, create_session_factory
+from storage.migrate import upgrade_to_head
+from storage.state_store import StateStore
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Database:
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+
+
+@dataclass(frozen=True)
+class BotParts:
+    roster: Roster
+    conversation_state: ConversationState
+    adapter: ForumAdapter
+    bot: ForumBot
+
+
+SETTINGS = web.AppKey("settings", Settings)
+DATABASE = web.AppKey("database", Database)
+BOT = web.AppKey("bot", BotParts)
+
+
+def build_bot(settings: Settings, database: Database) -> BotParts:
+    conversation_state = ConversationState(SqlStorage(StateStore(database.sessions)))
+    roster = Roster(database.sessions, settings.coordinators)
+    adapter = ForumAdapter(settings, conversation_state)
+    bot = ForumBot(roster, conversation_state, settings.default_locale, settings.timezone)
+    return BotParts(roster=roster, conversation_state=conversation_state, adapter=adapter, bot=bot)
+
+
+async def database_context(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    engine = create_engine(settings.database_url)
+    await upgrade_to_head(engine)
+    app[DATABASE] = Database(engine, create_session_factory(engine))
+    yield
+    await engine.dispose()
+
+
+async def bot_context(app: web.Application) -> AsyncIterator[None]:
+    app[BOT] = build_bot(app[SETTINGS], app[DATABASE])
+    yield

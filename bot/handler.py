@@ -1,0 +1,243 @@
+"""The Teams activity handler: routing only.
+
+It turns Teams events into calls on ``forum/`` and text commands and card
+buttons into calls on the registered handlers; what to do lives elsewhere.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from http import HTTPStatus
+from typing import Any
+
+from botbuilder.core import ConversationState, InvokeResponse, TurnContext
+from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
+from botbuilder.schema import ChannelAccount
+from botbuilder.schema.teams import TeamInfo as SdkTeamInfo
+from botbuilder.schema.teams import TeamsChannelAccount
+
+from bot.card_actions import CardActionRouter, read_action
+from bot.commands import COMMANDS, CommandSpec, parse_command
+from bot.references import channel_reference_of, member_of, reference_of, team_of, tenant_of
+from bot.turn import CommandHandler, TurnInfo, send_card
+from cards.help import help_card
+from cards.welcome import welcome_card
+from forum.i18n import resolve_locale, tr
+from forum.roster import Roster
+from forum.types import TeamInfo
+
+logger = logging.getLogger(__name__)
+
+ROSTER_PAGE_SIZE = 200
+
+
+class ForumBot(TeamsActivityHandler):
+    def __init__(
+        self,
+        roster: Roster,
+        conversation_state: ConversationState,
+        default_locale: str,
+        default_time_zone: str,
+    ) -> None:
+        self._roster = roster
+        self._conversation_state = conversation_state
+        self._default_locale = default_locale
+        self._default_time_zone = default_time_zone
+        self._commands: dict[str, CommandHandler] = {}
+        self._specs: list[CommandSpec] = []
+        self.card_actions = CardActionRouter()
+        self.add_commands(COMMANDS)
+        self.register_command("help", self._answer_help)
+
+    # --- registration -------------------------------------------------
+
+    def add_commands(self, specs: Collection[CommandSpec]) -> None:
+        self._specs.extend(specs)
+
+    def register_command(self, name: str, handler: CommandHandler) -> None:
+        self._commands[name] = handler
+
+    @property
+    def command_specs(self) -> tuple[CommandSpec, ...]:
+        return tuple(self._specs)
+
+    # --- turn ----------------------------------------------------------
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        await super().on_turn(turn_context)
+        await self._conversation_state.save_changes(turn_context)
+
+    async def turn_info(self, turn_context: TurnContext) -> TurnInfo:
+        activity = turn_context.activity
+        team = team_of(activity)
+        member = member_of(activity.from_property, tenant_of(activity))
+        actor = await self._roster.identify(member, team["id"] if team else None)
+        forum_locale = actor.forum.locale if actor.forum is not None else None
+        locale = resolve_locale(
+            actor.person.preferred_locale, activity.locale, forum_locale, default=self._default_locale
+        )
+        return TurnInfo(
+            actor=actor,
+            locale=locale,
+            team_id=team["id"] if team else None,
+            is_personal=(activity.conversation.conversation_type or "personal") == "personal",
+            time_zone=actor.forum.time_zone if actor.forum is not None else self._default_time_zone,
+        )
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        if activity.from_property is None or not activity.from_property.id:
+            return
+        if (activity.conversation.conversation_type or "personal") == "personal":
+            await self._roster.remember_personal_conversation(
+                member_of(activity.from_property, tenant_of(activity)), reference_of(activity), activity.locale
+            )
+        turn = await self.turn_info(turn_context)
+        if isinstance(activity.value, dict) and not (activity.text or "").strip():
+            await self.card_actions.handle_submit(turn_context, turn, activity.value)
+            return
+        text = TurnContext.remove_recipient_mention(activity) if activity.entities else (activity.text or "")
+        if not (text or "").strip():
+            return
+        command = parse_command(text or "", tuple(self._specs))
+        if command is None or command.name not in self._commands:
+            await turn_context.send_activity(tr(turn.locale, "unknown.hint"))
+            return
+        spec = next(s for s in self._specs if s.name == command.name)
+        if spec.coordinators_only and not turn.actor.is_coordinator:
+            await turn_context.send_activity(tr(turn.locale, "refused.coordinator_only"))
+            return
+        await self._commands[command.name](turn_context, turn, command.argument)
+
+    async def _answer_help(self, turn_context: TurnContext, turn: TurnInfo, _argument: str) -> None:
+        card = help_card(turn.locale, [spec.help for spec in self._specs], turn.actor.is_coordinator)
+        await send_card(turn_context, card)
+
+    # --- invokes -------------------------------------------------------
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        """Answer ``adaptiveCard/action`` ourselves (Action.Execute).
+
+        botbuilder 4.17.1 hands ``value.action`` over as a plain dict, and an
+        invoke response built with the SDK's helper is serialized twice; the
+        HTTP edge (``bot/messages_endpoint.py``) sends this body as it is.
+        """
+        activity = turn_context.activity
+        if activity.name != "adaptiveCard/action":
+            return await super().on_invoke_activity(turn_context)
+        action = read_action(activity.value)
+        if action is None:
+            return InvokeResponse(
+                status=int(HTTPStatus.OK), body=_invoke_message(400, "BadRequest", "malformed action")
+            )
+        turn = await self.turn_info(turn_context)
+        card = await self.card_actions.handle_execute(turn_context, turn, action.verb, action.data)
+        if card is None:
+            return InvokeResponse(status=int(HTTPStatus.OK), body=_invoke_message(200, "", ""))
+        return InvokeResponse(
+            status=int(HTTPStatus.OK),
+            body={"statusCode": 200, "type": "application/vnd.microsoft.card.adaptive", "value": card},
+        )
+
+    # --- install and roster --------------------------------------------
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        if team_of(turn_context.activity):
+            await self._install_into_team(turn_context)
+        elif turn_context.activity.from_property is not None:
+            activity = turn_context.activity
+            await self._roster.remember_personal_conversation(
+                member_of(activity.from_property, tenant_of(activity)), reference_of(activity), activity.locale
+            )
+
+    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+        team = team_of(turn_context.activity)
+        if team:
+            await self._roster.deactivate_forum(team["id"])
+
+    async def on_teams_members_added(
+        self, teams_members_added: list[TeamsChannelAccount], team_info: SdkTeamInfo, turn_context: TurnContext
+    ) -> None:
+        if team_info is None or not team_info.id:
+            return
+        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        if any(member.id == bot_id for member in teams_members_added):
+            await self._install_into_team(turn_context)
+            return
+        forum = await self._roster.forum_for_team(team_info.id)
+        if forum is None:
+            await self._install_into_team(turn_context)
+            return
+        tenant = tenant_of(turn_context.activity)
+        await self._roster.add_members(forum.id, [member_of(m, tenant) for m in teams_members_added])
+
+    async def on_teams_members_removed(
+        self, teams_members_removed: list[ChannelAccount], team_info: SdkTeamInfo, turn_context: TurnContext
+    ) -> None:
+        if team_info is None or not team_info.id:
+            return
+        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        if any(member.id == bot_id for member in teams_members_removed):
+            await self._roster.deactivate_forum(team_info.id)
+            return
+        forum = await self._roster.forum_for_team(team_info.id)
+        if forum is not None:
+            await self._roster.remove_members(forum.id, [m.id for m in teams_members_removed])
+
+    async def on_teams_team_renamed(self, team_info: SdkTeamInfo, turn_context: TurnContext) -> None:
+        if team_info is not None and team_info.id:
+            await self._roster.rename_forum(team_info.id, team_info.name or "")
+
+    async def _install_into_team(self, turn_context: TurnContext) -> None:
+        """Register the team as a forum, sync its roster, and welcome it once."""
+        activity = turn_context.activity
+        team = team_of(activity) or {}
+        team_id = str(team["id"])
+        name = str(team.get("name") or "")
+        if not name:
+            try:
+                details = await TeamsInfo.get_team_details(turn_context, team_id)
+                name = details.name or ""
+            except Exception as exc:  # noqa: BLE001 - a name is nice to have, not needed
+                logger.warning("team details for %s unavailable: %s", team_id, exc)
+        registration = await self._roster.register_forum(
+            TeamInfo(
+                team_id=team_id,
+                name=name,
+                tenant_id=tenant_of(activity),
+                service_url=activity.service_url or "",
+                channel_reference=channel_reference_of(activity, team_id),
+                locale=resolve_locale(activity.locale, default=self._default_locale),
+            )
+        )
+        members = await self._paged_members(turn_context)
+        count = await self._roster.sync_roster(registration.forum.id, members)
+        if registration.is_new:
+            locale = resolve_locale(activity.locale, registration.forum.locale, default=self._default_locale)
+            await self._post_to_channel(turn_context, welcome_card(locale, count))
+
+    async def _paged_members(self, turn_context: TurnContext) -> list[Any]:
+        tenant = tenant_of(turn_context.activity)
+        members: list[Any] = []
+        token: str | None = None
+        while True:
+            page = await TeamsInfo.get_paged_members(turn_context, token, ROSTER_PAGE_SIZE)
+            members.extend(member_of(m, tenant) for m in page.members or [])
+            token = page.continuation_token
+            if not token:
+                return members
+
+    async def _post_to_channel(self, turn_context: TurnContext, card: dict[str, Any]) -> None:
+        """Install events arrive in the General channel itself, so a reply lands there."""
+        await send_card(turn_context, card)
+
+
+def _invoke_message(status: int, kind: str, message: str) -> dict[str, Any]:
+    if status == 200:
+        return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": message or "OK"}
+    return {
+        "statusCode": status,
+        "type": "application/vnd.microsoft.error",
+        "value": {"code": kind, "message": message},
+    }

@@ -1,0 +1,68 @@
+"""Conversation references and members, translated from SDK objects to plain data.
+
+The domain stores references as JSON dicts it never looks inside; only this
+module knows their SDK shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botbuilder.core import TurnContext
+from botbuilder.schema import Activity, ChannelAccount, ConversationReference
+from botbuilder.schema.teams import TeamsChannelAccount
+
+from forum.types import MemberInfo
+
+
+def reference_of(activity: Activity) -> dict[str, Any]:
+    reference = TurnContext.get_conversation_reference(activity)
+    return dict(reference.serialize())
+
+
+def channel_reference_of(activity: Activity, channel_id: str) -> dict[str, Any]:
+    """A reference to the channel itself, not to a thread in it.
+
+    Activities in a channel carry ``19:…;messageid=…`` (the thread); a new
+    post must go to the bare channel id.
+    """
+    reference = reference_of(activity)
+    conversation = dict(reference.get("conversation") or {})
+    conversation["id"] = channel_id
+    conversation["isGroup"] = True
+    conversation["conversationType"] = "channel"
+    reference["conversation"] = conversation
+    reference.pop("activityId", None)
+    return reference
+
+
+def reference_from_json(data: dict[str, Any]) -> ConversationReference:
+    return ConversationReference().deserialize(data)
+
+
+def member_of(account: ChannelAccount | TeamsChannelAccount, tenant_id: str | None) -> MemberInfo:
+    email = getattr(account, "email", None) or getattr(account, "user_principal_name", None)
+    return MemberInfo(
+        teams_user_id=account.id,
+        name=account.name or "",
+        aad_object_id=getattr(account, "aad_object_id", None),
+        email=email.lower() if email else None,
+        tenant_id=tenant_id,
+    )
+
+
+def tenant_of(activity: Activity) -> str | None:
+    data = activity.channel_data or {}
+    tenant = data.get("tenant") if isinstance(data, dict) else None
+    if isinstance(tenant, dict) and tenant.get("id"):
+        return str(tenant["id"])
+    if activity.conversation is not None and activity.conversation.tenant_id:
+        return str(activity.conversation.tenant_id)
+    return None
+
+
+def team_of(activity: Activity) -> dict[str, Any] | None:
+    data = activity.channel_data
+    if isinstance(data, dict) and isinstance(data.get("team"), dict) and data["team"].get("id"):
+        return dict(data["team"])
+    return None

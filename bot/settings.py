@@ -1,0 +1,102 @@
+"""Typed settings, read once from the environment (and an optional ``.env``).
+
+Why one object: every component gets exactly the configuration it needs from
+the composition root, so tests can build a ``Settings`` by hand instead of
+patching ``os.environ`` behind the code's back.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+logger = logging.getLogger(__name__)
+
+SUPPORTED_LOCALES = ("fi", "sv", "en")
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/foorumibotti.db"
+
+
+class SettingsError(ValueError):
+    """Raised when the environment holds a value the bot cannot run with."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot reads from its environment, validated."""
+
+    host: str = "127.0.0.1"
+    port: int = 3978
+    app_id: str = ""
+    app_password: str = ""
+    app_type: str = "MultiTenant"
+    app_tenant_id: str = ""
+    database_url: str = DEFAULT_DATABASE_URL
+    coordinators: tuple[str, ...] = ()
+    default_locale: str = "fi"
+    timezone: str = "Europe/Helsinki"
+    public_base_url: str = "http://127.0.0.1:3978"
+    dispatch_interval_seconds: float = 5.0
+    max_body_bytes: int = 1024 * 1024
+
+    @property
+    def local_mode(self) -> bool:
+        """No app id means no Azure credentials: the Playground/Emulator mode."""
+        return not self.app_id
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, dotenv_path: Path | None = None) -> Settings:
+        """Build settings from ``environ`` over an optional ``.env`` file.
+
+        Real environment variables win over the ``.env`` file, the usual rule,
+        so a deployment can override a developer's file.
+        """
+        env: dict[str, str] = {}
+        path = dotenv_path if dotenv_path is not None else Path(".env")
+        if path.is_file():
+            env.update({k: v for k, v in dotenv_values(path).items() if v is not None})
+        env.update(os.environ if environ is None else environ)
+
+        def get(name: str, default: str) -> str:
+            return env.get(name, default).strip() or default
+
+        try:
+            port = int(get("PORT", "3978"))
+            interval = float(get("DISPATCH_INTERVAL_SECONDS", "5"))
+        except ValueError as exc:
+            raise SettingsError(f"PORT and DISPATCH_INTERVAL_SECONDS must be numbers: {exc}") from exc
+        if not 0 < port < 65536:
+            raise SettingsError(f"PORT must be 1..65535, not {port}")
+        locale = get("DEFAULT_LOCALE", "fi").lower()
+        if locale not in SUPPORTED_LOCALES:
+            raise SettingsError(f"DEFAULT_LOCALE must be one of {SUPPORTED_LOCALES}, not {locale!r}")
+        timezone = get("TIMEZONE", "Europe/Helsinki")
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise SettingsError(f"TIMEZONE {timezone!r} is not a known time zone") from exc
+        coordinators = tuple(item.strip().lower() for item in env.get("COORDINATORS", "").split(",") if item.strip())
+        host = get("HOST", "127.0.0.1")
+        return cls(
+            host=host,
+            port=port,
+            app_id=env.get("MicrosoftAppId", "").strip(),
+            app_password=env.get("MicrosoftAppPassword", "").strip(),
+            app_type=get("MicrosoftAppType", "MultiTenant"),
+            app_tenant_id=env.get("MicrosoftAppTenantId", "").strip(),
+            database_url=get("DATABASE_URL", DEFAULT_DATABASE_URL),
+            coordinators=coordinators,
+            default_locale=locale,
+            timezone=timezone,
+            public_base_url=get("PUBLIC_BASE_URL", f"http://{host}:{port}").rstrip("/"),
+            dispatch_interval_seconds=interval,
+        )

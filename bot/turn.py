@@ -1,0 +1,45 @@
+"""What every command handler needs to know about the turn it answers."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from botbuilder.core import MessageFactory, TurnContext
+from botbuilder.schema import Activity
+
+from cards.elements import attachment
+from forum.roster import Actor
+
+
+@dataclass(frozen=True)
+class TurnInfo:
+    """The speaker, their forum and language, resolved once per turn."""
+
+    actor: Actor
+    locale: str
+    team_id: str | None
+    is_personal: bool
+    time_zone: str
+
+    @property
+    def forum_id(self) -> int | None:
+        return self.actor.forum.id if self.actor.forum is not None else None
+
+
+CommandHandler = Callable[[TurnContext, TurnInfo, str], Awaitable[None]]
+"""Answers a text command; gets the turn, who asked, and the text after the command word."""
+
+CardActionHandler = Callable[[TurnContext, TurnInfo, dict[str, Any]], Awaitable[dict[str, Any] | None]]
+"""Answers a card button (Submit or Execute) with its data; may return a card to replace the old one."""
+
+
+def card_activity(card: dict[str, Any]) -> Activity:
+    return MessageFactory.attachment(attachment(card))  # type: ignore[arg-type]
+
+
+async def send_card(turn_context: TurnContext, card: dict[str, Any]) -> str | None:
+    """Send a card as a reply in this conversation; returns its activity id."""
+    response = await turn_context.send_activity(card_activity(card))
+    return response.id if response is not None else None

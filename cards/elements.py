@@ -1,0 +1,79 @@
+"""Small constructors for Adaptive Card 1.5 elements.
+
+Why functions and not templates: a card is data, and building it from typed
+calls means no JSON is ever assembled from strings, every card gets the same
+envelope, and the schema test covers each constructor once for all cards.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+CARD_VERSION = "1.5"
+CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+
+Element = dict[str, Any]
+
+
+def adaptive_card(body: list[Element], actions: list[Element] | None = None, **extra: Any) -> Element:
+    card: Element = {
+        "type": "AdaptiveCard",
+        "$schema": CARD_SCHEMA,
+        "version": CARD_VERSION,
+        "body": body,
+    }
+    if actions:
+        card["actions"] = actions
+    card["msteams"] = {"width": "Full"}
+    card.update(extra)
+    return card
+
+
+def text(
+    value: str,
+    *,
+    size: str | None = None,
+    weight: str | None = None,
+    color: str | None = None,
+    is_subtle: bool = False,
+    wrap: bool = True,
+    spacing: str | None = None,
+    element_id: str | None = None,
+) -> Element:
+    element: Element = {"type": "TextBlock", "text": value, "wrap": wrap}
+    if size:
+        element["size"] = size
+    if weight:
+        element["weight"] = weight
+    if color:
+        element["color"] = color
+    if is_subtle:
+        element["isSubtle"] = True
+    if spacing:
+        element["spacing"] = spacing
+    if element_id:
+        element["id"] = element_id
+    return element
+
+
+def heading(value: str) -> Element:
+    return text(value, size="Large", weight="Bolder")
+
+
+def facts(pairs: list[tuple[str, str]]) -> Element:
+    return {"type": "FactSet", "facts": [{"title": title, "value": value} for title, value in pairs]}
+
+
+def container(items: list[Element], *, style: str | None = None, spacing: str | None = None) -> Element:
+    element: Element = {"type": "Container", "items": items}
+    if style:
+        element["style"] = style
+    if spacing:
+        element["spacing"] = spacing
+    return element
+
+
+def attachment(card: Element) -> dict[str, Any]:
+    """The message attachment that carries a card."""
+    return {"contentType": CARD_CONTENT_TYPE, "content": card}

@@ -1,0 +1,220 @@
+"""The forum's team, its people and their roles, kept in step with Teams.
+
+Why everything is an upsert: Teams sends the same install or member event
+more than once (and a reinstall repeats them all), so every operation here
+must leave the same rows behind however often it runs. Nothing is deleted:
+a member who leaves turns inactive, so their history stays attributable.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from forum.permissions import NotCoordinatorError, is_configured_coordinator, is_coordinator
+from forum.types import ForumView, MemberInfo, ParticipantView, PersonView, Role, TeamInfo
+from forum.views import forum_view, participant_view, person_view
+from storage import roster_repository as repo
+from storage.models import ForumRow, ParticipantRow, PersonRow
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Registration:
+    forum: ForumView
+    is_new: bool
+    """True when the team was unknown or inactive: the moment to say welcome."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person behind an activity, with their membership in the forum at hand."""
+
+    person: PersonView
+    participant: ParticipantView | None
+    forum: ForumView | None
+    is_coordinator: bool
+
+
+class PromotionError(Exception):
+    """The person to promote could not be identified unambiguously."""
+
+    def __init__(self, reason: str, candidates: tuple[str, ...] = ()) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.candidates = candidates
+
+
+class Roster:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], coordinators: Collection[str]) -> None:
+        self._sessions = sessions
+        self._coordinators = frozenset(c.lower() for c in coordinators)
+
+    async def register_forum(self, team: TeamInfo) -> Registration:
+        async with self._sessions() as session, session.begin():
+            row = await repo.forum_by_team(session, team.team_id)
+            is_new = row is None or not row.active
+            if row is None:
+                row = ForumRow(team_id=team.team_id, locale=team.locale)
+                session.add(row)
+            row.name = team.name or row.name
+            row.tenant_id = team.tenant_id or row.tenant_id
+            row.service_url = team.service_url or row.service_url
+            if team.channel_reference:
+                row.channel_reference = team.channel_reference
+            row.active = True
+            await session.flush()
+            logger.info("forum %s registered (team %s, new=%s)", row.id, row.team_id, is_new)
+            return Registration(forum_view(row), is_new)
+
+    async def forum_for_team(self, team_id: str) -> ForumView | None:
+        async with self._sessions() as session:
+            row = await repo.forum_by_team(session, team_id)
+            return forum_view(row) if row is not None else None
+
+    async def rename_forum(self, team_id: str, name: str) -> None:
+        async with self._sessions() as session, session.begin():
+            row = await repo.forum_by_team(session, team_id)
+            if row is not None and name:
+                row.name = name
+
+    async def deactivate_forum(self, team_id: str) -> None:
+        async with self._sessions() as session, session.begin():
+            row = await repo.forum_by_team(session, team_id)
+            if row is not None:
+                row.active = False
+                logger.info("forum %s deactivated: bot removed from team %s", row.id, team_id)
+
+    async def sync_roster(self, forum_id: int, members: Iterable[MemberInfo]) -> int:
+        """Make the forum's active participants exactly ``members``; returns how many."""
+        present = list(members)
+        async with self._sessions() as session, session.begin():
+            seen: set[int] = set()
+            for member in present:
+                row = await self._upsert_participant(session, forum_id, member)
+                seen.add(row.id)
+            for row in await repo.participants_of(session, forum_id, active_only=True):
+                if row.id not in seen:
+                    row.active = False
+        return len(present)
+
+    async def add_members(self, forum_id: int, members: Iterable[MemberInfo]) -> None:
+        async with self._sessions() as session, session.begin():
+            for member in members:
+                await self._upsert_participant(session, forum_id, member)
+
+    async def remove_members(self, forum_id: int, teams_user_ids: Iterable[str]) -> None:
+        async with self._sessions() as session, session.begin():
+            for teams_user_id in teams_user_ids:
+                person = await repo.person_by_teams_id(session, teams_user_id)
+                if person is None:
+                    continue
+                row = await repo.participant(session, forum_id, person.id)
+                if row is not None:
+                    row.active = False
+
+    async def remember_personal_conversation(
+        self, member: MemberInfo, reference: dict[str, Any], locale: str | None
+    ) -> PersonView:
+        """Store the 1:1 conversation reference the outbox needs to reach this person."""
+        async with self._sessions() as session, session.begin():
+            person = await self._upsert_person(session, member)
+            person.personal_reference = reference
+            if locale:
+                person.last_seen_locale = locale
+            await session.flush()
+            return person_view(person)
+
+    async def set_preferred_locale(self, member: MemberInfo, locale: str) -> None:
+        async with self._sessions() as session, session.begin():
+            person = await self._upsert_person(session, member)
+            person.preferred_locale = locale
+
+    async def identify(self, member: MemberInfo, team_id: str | None) -> Actor:
+        """Who is speaking, in which forum, and are they a coordinator there.
+
+        In a channel the forum is the team's; in a 1:1 chat it is the forum the
+        person most recently belongs to (the bot normally serves one forum).
+        """
+        async with self._sessions() as session, session.begin():
+            person = await self._upsert_person(session, member)
+            membership: ParticipantRow | None = None
+            forum: ForumRow | None = None
+            if team_id:
+                forum = await repo.forum_by_team(session, team_id)
+                if forum is not None:
+                    membership = await repo.participant(session, forum.id, person.id)
+            else:
+                memberships = await repo.memberships_of(session, person.id)
+                if memberships:
+                    membership = memberships[0]
+                    forum = await repo.forum_by_id(session, membership.forum_id)
+            await session.flush()
+            pview = person_view(person)
+            part = participant_view(membership) if membership is not None else None
+            return Actor(
+                person=pview,
+                participant=part,
+                forum=forum_view(forum) if forum is not None else None,
+                is_coordinator=is_coordinator(pview, part, self._coordinators),
+            )
+
+    async def promote_to_coordinator(self, actor: Actor, target: str) -> ParticipantView:
+        """Make the forum member that ``target`` names a coordinator.
+
+        ``target`` is a Teams user id (from an @mention), an AAD object id, an
+        e-mail or part of a name; it must name exactly one member of the forum.
+        """
+        if not actor.is_coordinator or actor.forum is None:
+            raise NotCoordinatorError("only coordinators may promote")
+        forum_id = actor.forum.id
+        async with self._sessions() as session, session.begin():
+            people = await repo.people_matching(session, target.strip())
+            rows = [
+                row
+                for person in people
+                if (row := await repo.participant(session, forum_id, person.id)) is not None and row.active
+            ]
+            if not rows:
+                raise PromotionError("not_found")
+            if len(rows) > 1:
+                raise PromotionError("ambiguous", tuple(sorted(r.person.name for r in rows)))
+            rows[0].role = Role.COORDINATOR.value
+            await session.flush()
+            logger.info("participant %s promoted to coordinator by person %s", rows[0].id, actor.person.id)
+            return participant_view(rows[0])
+
+    async def participants(self, forum_id: int) -> list[ParticipantView]:
+        async with self._sessions() as session:
+            return [participant_view(row) for row in await repo.participants_of(session, forum_id)]
+
+    async def _upsert_person(self, session: AsyncSession, member: MemberInfo) -> PersonRow:
+        person = await repo.person_by_teams_id(session, member.teams_user_id)
+        if person is None:
+            person = PersonRow(teams_user_id=member.teams_user_id, name=member.name or "")
+            session.add(person)
+        if member.name:
+            person.name = member.name
+        person.aad_object_id = member.aad_object_id or person.aad_object_id
+        person.email = member.email or person.email
+        person.tenant_id = member.tenant_id or person.tenant_id
+        await session.flush()
+        return person
+
+    async def _upsert_participant(self, session: AsyncSession, forum_id: int, member: MemberInfo) -> ParticipantRow:
+        person = await self._upsert_person(session, member)
+        row = await repo.participant(session, forum_id, person.id)
+        if row is None:
+            row = ParticipantRow(forum_id=forum_id, person_id=person.id, role=Role.PARTICIPANT.value)
+            session.add(row)
+        row.active = True
+        if is_configured_coordinator(person_view(person), self._coordinators):
+            row.role = Role.COORDINATOR.value
+        await session.flush()
+        await session.refresh(row)
+        return row
