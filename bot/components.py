@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.adapter import ForumAdapter
 from bot.handler import ForumBot
+from bot.people_commands import PeopleCommands
 from bot.settings import Settings
 from bot.sql_storage import SqlStorage
 from forum.roster import Roster
@@ -50,6 +51,9 @@ def build_bot(settings: Settings, database: Database) -> BotParts:
     roster = Roster(database.sessions, settings.coordinators)
     adapter = ForumAdapter(settings, conversation_state)
     bot = ForumBot(roster, conversation_state, settings.default_locale, settings.timezone)
+    people = PeopleCommands(roster)
+    bot.register_command("language", people.change_language)
+    bot.register_command("coordinator_add", people.add_coordinator)
     return BotParts(roster=roster, conversation_state=conversation_state, adapter=adapter, bot=bot)
 
 

@@ -1,0 +1,62 @@
+"""Commands about people: choosing one's language, promoting a coordinator."""
+
+from __future__ import annotations
+
+import logging
+
+from botbuilder.core import TurnContext
+
+from bot.references import member_of, tenant_of
+from bot.turn import TurnInfo
+from forum.i18n import normalize_locale, tr
+from forum.permissions import NotCoordinatorError
+from forum.roster import PromotionError, Roster
+
+logger = logging.getLogger(__name__)
+
+
+class PeopleCommands:
+    def __init__(self, roster: Roster) -> None:
+        self._roster = roster
+
+    async def change_language(self, turn_context: TurnContext, turn: TurnInfo, argument: str) -> None:
+        locale = normalize_locale(argument.strip())
+        if locale is None or len(argument.strip()) > 5:
+            await turn_context.send_activity(tr(turn.locale, "language.invalid"))
+            return
+        activity = turn_context.activity
+        await self._roster.set_preferred_locale(member_of(activity.from_property, tenant_of(activity)), locale)
+        await turn_context.send_activity(tr(locale, "language.changed"))
+
+    async def add_coordinator(self, turn_context: TurnContext, turn: TurnInfo, argument: str) -> None:
+        target = self._mentioned_user(turn_context) or argument.strip()
+        if not target:
+            await turn_context.send_activity(tr(turn.locale, "coordinator.usage"))
+            return
+        if turn.actor.forum is None:
+            await turn_context.send_activity(tr(turn.locale, "forum.none"))
+            return
+        try:
+            promoted = await self._roster.promote_to_coordinator(turn.actor, target)
+        except NotCoordinatorError:
+            await turn_context.send_activity(tr(turn.locale, "refused.coordinator_only"))
+        except PromotionError as exc:
+            if exc.reason == "ambiguous":
+                text = tr(
+                    turn.locale, "coordinator.ambiguous", name=argument.strip(), candidates=", ".join(exc.candidates)
+                )
+            else:
+                text = tr(turn.locale, "coordinator.not_found", name=argument.strip())
+            await turn_context.send_activity(text)
+        else:
+            await turn_context.send_activity(tr(turn.locale, "coordinator.promoted", name=promoted.person.name))
+
+    @staticmethod
+    def _mentioned_user(turn_context: TurnContext) -> str | None:
+        """The Teams id of the first @mentioned person who is not the bot."""
+        activity = turn_context.activity
+        bot_id = activity.recipient.id if activity.recipient else None
+        for mention in TurnContext.get_mentions(activity):
+            if mention.mentioned is not None and mention.mentioned.id and mention.mentioned.id != bot_id:
+                return str(mention.mentioned.id)
+        return None

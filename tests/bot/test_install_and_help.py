@@ -1,0 +1,106 @@
+"""Installing into a team, the roster, help, languages: through /api/messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support.activities import (
+    ERIK,
+    EVERYONE,
+    KAISA,
+    MATTI,
+    TEAM_ID,
+    installation_update,
+    members_removed,
+    personal_message,
+    team_renamed,
+)
+from tests.support.driver import Driver
+
+
+def _all_text(card: dict[str, Any]) -> str:
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "TextBlock":
+                found.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card)
+    return "\n".join(found)
+
+
+async def test_install_posts_one_finnish_welcome_card_in_general(driver: Driver) -> None:
+    await driver.install()
+    welcome = driver.connector.sent_to(TEAM_ID)
+    assert len(welcome) == 1
+    text = _all_text(welcome[0].cards[0])
+    assert "Foorumibotti" in text and "apua" in text
+    assert "5 jäsentä" in text
+
+    # Teams repeats install events (installationUpdate after conversationUpdate, reinstalls): no second welcome.
+    await driver.send(installation_update(driver.service_url, KAISA))
+    assert len(driver.connector.sent_to(TEAM_ID)) == 1
+
+
+async def test_install_in_swedish_team_welcomes_in_swedish(driver: Driver) -> None:
+    await driver.install(locale="sv-SE")
+    text = _all_text(driver.connector.sent_to(TEAM_ID)[0].cards[0])
+    assert "Hej" in text and "hjälp" in text
+
+
+async def test_help_in_personal_chat_lists_commands_coordinators_see_theirs(driver: Driver) -> None:
+    await driver.install()
+    driver.connector.clear()
+    await driver.send(personal_message(driver.service_url, MATTI, "apua"))
+    participant_card = _all_text(driver.connector.sent[-1].cards[0])
+    assert "kieli" in participant_card
+    assert "koordinaattori lisää" not in participant_card
+
+    await driver.send(personal_message(driver.service_url, KAISA, "help", locale="en-US"))
+    coordinator_card = _all_text(driver.connector.sent[-1].cards[0])
+    assert "Foorumibotti commands" in coordinator_card
+    assert "coordinator add" in coordinator_card
+
+
+async def test_unknown_text_gets_a_hint_not_an_error(driver: Driver) -> None:
+    await driver.send(personal_message(driver.service_url, MATTI, "mitä kuuluu?"))
+    assert "apua" in driver.connector.sent[-1].text
+
+
+async def test_language_override_sticks(driver: Driver) -> None:
+    await driver.install()
+    await driver.send(personal_message(driver.service_url, MATTI, "kieli sv"))
+    assert "svenska" in driver.connector.sent[-1].text
+    await driver.send(personal_message(driver.service_url, MATTI, "mitä?"))
+    assert "hjälp" in driver.connector.sent[-1].text
+    await driver.send(personal_message(driver.service_url, MATTI, "kieli klingon"))
+    assert "fi, sv eller en" in driver.connector.sent[-1].text
+
+
+async def test_participant_cannot_promote_coordinator_can(driver: Driver) -> None:
+    await driver.install()
+    await driver.send(personal_message(driver.service_url, MATTI, "koordinaattori lisää Erik"))
+    assert "vain foorumin koordinaattoreille" in driver.connector.sent[-1].text
+    await driver.send(personal_message(driver.service_url, KAISA, "koordinaattori lisää Erik"))
+    assert "Erik Sandström on nyt koordinaattori" in driver.connector.sent[-1].text
+    await driver.send(personal_message(driver.service_url, ERIK, "apua"))
+    assert "koordinaattori lisää" in _all_text(driver.connector.sent[-1].cards[0])
+
+
+async def test_roster_follows_member_removal_and_rename(driver: Driver, bot_client: Any) -> None:
+    await driver.install()
+    await driver.send(members_removed(driver.service_url, KAISA, [MATTI.id]))
+    await driver.send(team_renamed(driver.service_url, KAISA, "Foorumi 2026"))
+    from bot.components import BOT
+
+    roster = bot_client.server.app[BOT].roster
+    forum = await roster.forum_for_team(TEAM_ID)
+    assert forum is not None and forum.name == "Foorumi 2026"
+    names = {p.person.name for p in await roster.participants(forum.id)}
+    assert names == {u.name for u in EVERYONE} - {MATTI.name}
