@@ -40,6 +40,7 @@ class ForumRow(TimestampMixin, Base):
     locale: Mapped[str] = mapped_column(String(8), default="fi")
     time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Helsinki")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    reminder_offsets_hours: Mapped[list[int]] = mapped_column(JSON, default=lambda: [168, 24])
 
 
 class MuseumRow(TimestampMixin, Base):
@@ -93,3 +94,94 @@ class BotStateRow(Base):
     document: Mapped[str] = mapped_column(Text)
     etag: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class MeetingRow(TimestampMixin, Base):
+    """One meeting of the programme. ``revision`` grows with every edit, so an
+    announcement card and its reminders always know which version they show."""
+
+    __tablename__ = "meeting"
+    __table_args__ = (UniqueConstraint("forum_id", "number", name="uq_meeting_forum_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forum_id: Mapped[int] = mapped_column(ForeignKey("forum.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    theme: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime] = mapped_column()
+    ends_at: Mapped[datetime] = mapped_column()
+    host_museum_id: Mapped[int | None] = mapped_column(ForeignKey("museum.id", ondelete="SET NULL"))
+    venue_address: Mapped[str] = mapped_column(String(500), default="")
+    join_url: Mapped[str | None] = mapped_column(String(2000))
+    rsvp_deadline: Mapped[datetime | None] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    announced_at: Mapped[datetime | None] = mapped_column()
+    announcement_key: Mapped[str | None] = mapped_column(String(255))
+
+    host_museum: Mapped[MuseumRow | None] = relationship(lazy="joined")
+
+
+class RsvpRow(Base):
+    """One person's answer for one meeting; changing one's mind updates this row."""
+
+    __tablename__ = "rsvp"
+    __table_args__ = (UniqueConstraint("meeting_id", "participant_id", name="uq_rsvp_meeting_participant"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), index=True)
+    answer: Mapped[str] = mapped_column(String(16))
+    answered_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ScheduledJobRow(TimestampMixin, Base):
+    """Timed work as data: a reminder, a nudge, a round, a poll closing.
+
+    ``key`` is unique and derived from what the job is for (for example
+    ``meeting:5:reminder:168h``), so re-deriving the schedule after an edit
+    updates rows instead of adding them.
+    """
+
+    __tablename__ = "scheduled_job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    forum_id: Mapped[int] = mapped_column(ForeignKey("forum.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[int | None] = mapped_column(Integer)
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    done_at: Mapped[datetime | None] = mapped_column()
+
+
+class OutboxMessageRow(TimestampMixin, Base):
+    """One proactive message (or an update of one), sent at most once.
+
+    ``idempotency_key`` is unique: enqueueing the same purpose for the same
+    recipient twice yields one row. ``target_key`` names the row whose posted
+    activity an ``update`` replaces.
+    """
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
+    purpose: Mapped[str] = mapped_column(String(64))
+    forum_id: Mapped[int | None] = mapped_column(ForeignKey("forum.id", ondelete="SET NULL"), index=True)
+    operation: Mapped[str] = mapped_column(String(16), default="send")
+    conversation_reference: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    recipient_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    target_key: Mapped[str | None] = mapped_column(String(255))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    locked_until: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    activity_id: Mapped[str | None] = mapped_column(String(255))
+    conversation_id: Mapped[str | None] = mapped_column(String(255))
+    sent_at: Mapped[datetime | None] = mapped_column()

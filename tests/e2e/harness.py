@@ -42,7 +42,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -96,6 +96,10 @@ SEL_CARD = ".ac-adaptiveCard"
 SEL_POST = '[role="group"]'  # a channel post with its thread and reply box
 
 DEFAULT_TIMEOUT_MS = int(os.environ.get("E2E_TIMEOUT_MS", "20000"))
+
+# Directions in the playground's events recording.
+TO_BOT = "Microsoft 365 Agents Playground -> User Application"
+FROM_BOT = "User Application -> Microsoft 365 Agents Playground"
 
 
 class HarnessError(RuntimeError):
@@ -248,7 +252,14 @@ class Playground:
             self.workdir = None
 
     def events(self) -> list[dict[str, Any]]:
-        """The recorded exchanges so far: dicts with direction, activityName, request, response{statusCode, body}."""
+        """Every exchange recorded so far, oldest first.
+
+        Each is a dict with ``direction`` (``TO_BOT`` or ``FROM_BOT``), ``activityName``,
+        ``conversationId``, ``request`` {``method``, ``url``, ``headers``, ``body``} and ``response``
+        {``statusCode``, ``body``}. An exchange is written when its response is back, so an
+        activity the bot answered with a card may appear only after the card: poll with
+        :meth:`wait_for_events`.
+        """
         try:
             text = self.recording_path.read_text()
         except FileNotFoundError:
@@ -256,15 +267,23 @@ class Playground:
         return [json.loads(chunk) for chunk in text.split("\n---\n") if chunk.strip()]
 
     def activities_to_bot(self) -> list[dict[str, Any]]:
-        """The activities the playground posted to the bot, in order (from the events recording)."""
-        out = []
-        for event in self.events():
-            request = event.get("request") or {}
-            if event.get("direction", "").endswith("-> User Application") or (
-                isinstance(request, dict) and request.get("recipient", {}).get("name") == BOT_NAME
-            ):
-                out.append(request)
-        return out
+        """The activities the playground posted to the bot's /api/messages, oldest first."""
+        return [e["request"]["body"] for e in self.events() if e.get("direction") == TO_BOT]
+
+    def activities_from_bot(self) -> list[dict[str, Any]]:
+        """What the bot sent to the playground's connector (sends, replies, updates), oldest first."""
+        return [e["request"]["body"] for e in self.events() if e.get("direction") == FROM_BOT]
+
+    def wait_for_events(
+        self, predicate: Callable[[dict[str, Any]], bool], timeout: float = DEFAULT_TIMEOUT_MS
+    ) -> list[dict[str, Any]]:
+        """Wait (``timeout`` ms at most) until some recorded exchanges match ``predicate``; return them."""
+        deadline = time.monotonic() + timeout / 1000
+        while True:
+            matching = [event for event in self.events() if predicate(event)]
+            if matching or time.monotonic() > deadline:
+                return matching
+            time.sleep(0.1)
 
     def __enter__(self) -> Playground:
         return self.start()

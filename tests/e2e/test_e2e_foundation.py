@@ -28,15 +28,15 @@ def test_opening_general_installs_the_bot_and_it_welcomes_the_team(page, playgro
     harness.screenshot(page, "foundation-03-general-welcome")
     assert welcome.is_visible()
 
-    # Opening General installed the bot there: it was told so with the team's ids.
-    installs = [
-        activity
-        for activity in playground.activities_to_bot()
-        if activity.get("type") in ("installationUpdate", "conversationUpdate")
-        and activity.get("conversation", {}).get("conversationType") == "channel"
-    ]
+    # Opening General installed the bot there: it was told so, with the team in channelData.
+    installs = playground.wait_for_events(
+        lambda e: e["direction"] == harness.TO_BOT
+        and e["activityName"] in ("installationUpdate", "conversationUpdate")
+        and e["request"]["body"]["conversation"].get("conversationType") == "channel"
+    )
     assert installs, "the playground sent no installationUpdate/conversationUpdate for the channel"
-    assert all(a["channelData"]["team"]["name"] == harness.TEAM_NAME for a in installs)
+    assert all(e["request"]["body"]["channelData"]["team"]["name"] == harness.TEAM_NAME for e in installs)
+    assert all(e["response"]["statusCode"] < 300 for e in installs), [e["response"] for e in installs]
 
 
 def test_help_in_the_personal_chat_lists_the_commands(page) -> None:
