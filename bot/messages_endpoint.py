@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import web
 from botbuilder.core import Bot
 from botbuilder.schema import Activity
+from jwt.exceptions import PyJWTError
 from msrest.exceptions import DeserializationError
 from msrest.serialization import Model
 
@@ -60,7 +61,9 @@ def messages_handler(adapter: ForumAdapter, bot: Bot, max_body_bytes: int) -> An
         auth_header = request.headers.get("Authorization", "")
         try:
             invoke_response = await adapter.process_activity(auth_header, activity, bot.on_turn)
-        except PermissionError:
+        except (PermissionError, PyJWTError):
+            # The SDK raises PermissionError for a bad token but lets a token
+            # that is not even a JWT escape as a PyJWT error: both are 401.
             return _problem(401, "unauthorized")
         except Exception:
             logger.exception("activity %s (%s) failed outside the turn", activity.id, activity.type)

@@ -29,11 +29,21 @@ def _ensure_sqlite_folder(url: str) -> None:
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # The sqlite3 driver opens transactions lazily and on its own terms, which
+    # breaks SAVEPOINT and lets a "rolled back" insert survive. Turn that off
+    # and let SQLAlchemy say BEGIN itself (the recipe from SQLAlchemy's docs).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+def _on_sqlite_begin(connection: Any) -> None:
+    # IMMEDIATE takes the write lock up front: concurrent transactions queue
+    # on busy_timeout instead of failing later when a reader tries to write.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -42,6 +52,7 @@ def create_engine(url: str) -> AsyncEngine:
         _ensure_sqlite_folder(url)
         engine = create_async_engine(url)
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
+        event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
         return engine
     return create_async_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 

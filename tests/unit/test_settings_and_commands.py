@@ -1,0 +1,57 @@
+"""Settings are read once and validated; commands parse in three languages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.commands import parse_command
+from bot.settings import Settings, SettingsError
+
+
+def test_defaults_are_local_mode_sqlite_finnish(tmp_path: Path) -> None:
+    settings = Settings.from_env({}, dotenv_path=tmp_path / "none")
+    assert settings.local_mode
+    assert settings.database_url.startswith("sqlite+aiosqlite:///data/")
+    assert (settings.default_locale, settings.timezone, settings.port) == ("fi", "Europe/Helsinki", 3978)
+
+
+def test_environment_overrides_dotenv(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("PORT=4000\nMicrosoftAppId=from-file\nCOORDINATORS=A@x.fi, b-id\n")
+    settings = Settings.from_env({"PORT": "4100"}, dotenv_path=dotenv)
+    assert settings.port == 4100
+    assert settings.app_id == "from-file" and not settings.local_mode
+    assert settings.coordinators == ("a@x.fi", "b-id")
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{"PORT": "abc"}, {"PORT": "70000"}, {"DEFAULT_LOCALE": "de"}, {"TIMEZONE": "Mars/Olympus"}],
+)
+def test_bad_settings_are_refused_with_a_reason(env: dict[str, str], tmp_path: Path) -> None:
+    with pytest.raises(SettingsError):
+        Settings.from_env(env, dotenv_path=tmp_path / "none")
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "argument"),
+    [
+        ("apua", "help", ""),
+        ("HJÄLP", "help", ""),
+        ("  help  ", "help", ""),
+        ("kieli sv", "language", "sv"),
+        ("språk fi", "language", "fi"),
+        ("koordinaattori lisää @Liisa Lahtinen", "coordinator_add", "@Liisa Lahtinen"),
+        ("coordinator add Erik", "coordinator_add", "Erik"),
+    ],
+)
+def test_commands_in_three_languages(text: str, name: str, argument: str) -> None:
+    parsed = parse_command(text)
+    assert parsed is not None and (parsed.name, parsed.argument) == (name, argument)
+
+
+@pytest.mark.parametrize("text", ["", "mitä kuuluu", "helpful", "kielitaito"])
+def test_non_commands(text: str) -> None:
+    assert parse_command(text) is None
