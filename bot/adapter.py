@@ -47,6 +47,9 @@ class ForumAdapter(CloudAdapter):
         )
         locale = resolve_locale(activity.locale, default=self._settings.default_locale)
         try:
+            # BotState.delete pops the cached state without a default (4.17.1),
+            # so it raises KeyError when this turn never loaded it: load first.
+            await self._conversation_state.load(turn_context)
             await self._conversation_state.delete(turn_context)
         except Exception:
             logger.exception("could not clear conversation state after a failed turn")

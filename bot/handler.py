@@ -16,6 +16,8 @@ from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.schema import ChannelAccount
 from botbuilder.schema.teams import TeamInfo as SdkTeamInfo
 from botbuilder.schema.teams import TeamsChannelAccount
+from botbuilder.schema import ErrorResponseException
+from msrest.exceptions import HttpOperationError
 
 from bot.card_actions import CardActionRouter, read_action
 from bot.commands import COMMANDS, CommandSpec, parse_command
@@ -90,9 +92,7 @@ class ForumBot(TeamsActivityHandler):
         if activity.from_property is None or not activity.from_property.id:
             return
         if (activity.conversation.conversation_type or "personal") == "personal":
-            await self._roster.remember_personal_conversation(
-                member_of(activity.from_property, tenant_of(activity)), reference_of(activity), activity.locale
-            )
+            await self._remember_personal_chat(turn_context)
         turn = await self.turn_info(turn_context)
         if isinstance(activity.value, dict) and not (activity.text or "").strip():
             await self.card_actions.handle_submit(turn_context, turn, activity.value)
@@ -109,6 +109,27 @@ class ForumBot(TeamsActivityHandler):
             await turn_context.send_activity(tr(turn.locale, "refused.coordinator_only"))
             return
         await self._commands[command.name](turn_context, turn, command.argument)
+
+    async def _remember_personal_chat(self, turn_context: TurnContext) -> None:
+        """Keep the 1:1 reference for proactive messages, and learn who this is.
+
+        A 1:1 activity names the user only by ids; the e-mail that
+        ``COORDINATORS`` may list comes from the roster API, asked once per
+        person (when we do not know their e-mail yet).
+        """
+        activity = turn_context.activity
+        tenant = tenant_of(activity)
+        person = await self._roster.remember_personal_conversation(
+            member_of(activity.from_property, tenant), reference_of(activity), activity.locale
+        )
+        if person.email:
+            return
+        try:
+            details = await TeamsInfo.get_member(turn_context, activity.from_property.id)
+        except (ErrorResponseException, HttpOperationError, OSError) as exc:
+            logger.info("member details for %s unavailable: %s", activity.from_property.id, exc)
+            return
+        await self._roster.update_person(member_of(details, tenant))
 
     async def _answer_help(self, turn_context: TurnContext, turn: TurnInfo, _argument: str) -> None:
         card = help_card(turn.locale, [spec.help for spec in self._specs], turn.actor.is_coordinator)
@@ -146,10 +167,7 @@ class ForumBot(TeamsActivityHandler):
         if team_of(turn_context.activity):
             await self._install_into_team(turn_context)
         elif turn_context.activity.from_property is not None:
-            activity = turn_context.activity
-            await self._roster.remember_personal_conversation(
-                member_of(activity.from_property, tenant_of(activity)), reference_of(activity), activity.locale
-            )
+            await self._remember_personal_chat(turn_context)
 
     async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
         team = team_of(turn_context.activity)

@@ -9,10 +9,11 @@ a member who leaves turns inactive, so their history stays attributable.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from forum.permissions import NotCoordinatorError, is_configured_coordinator, is_coordinator
@@ -22,6 +23,9 @@ from storage import roster_repository as repo
 from storage.models import ForumRow, ParticipantRow, PersonRow
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+WRITE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,7 @@ class Roster:
         self._coordinators = frozenset(c.lower() for c in coordinators)
 
     async def register_forum(self, team: TeamInfo) -> Registration:
-        async with self._sessions() as session, session.begin():
+        async def work(session: AsyncSession) -> Registration:
             row = await repo.forum_by_team(session, team.team_id)
             is_new = row is None or not row.active
             if row is None:
@@ -72,28 +76,35 @@ class Roster:
             logger.info("forum %s registered (team %s, new=%s)", row.id, row.team_id, is_new)
             return Registration(forum_view(row), is_new)
 
+        return await self._write(work)
+
     async def forum_for_team(self, team_id: str) -> ForumView | None:
         async with self._sessions() as session:
             row = await repo.forum_by_team(session, team_id)
             return forum_view(row) if row is not None else None
 
     async def rename_forum(self, team_id: str, name: str) -> None:
-        async with self._sessions() as session, session.begin():
+        async def work(session: AsyncSession) -> None:
             row = await repo.forum_by_team(session, team_id)
             if row is not None and name:
                 row.name = name
 
+        await self._write(work)
+
     async def deactivate_forum(self, team_id: str) -> None:
-        async with self._sessions() as session, session.begin():
+        async def work(session: AsyncSession) -> None:
             row = await repo.forum_by_team(session, team_id)
             if row is not None:
                 row.active = False
                 logger.info("forum %s deactivated: bot removed from team %s", row.id, team_id)
 
+        await self._write(work)
+
     async def sync_roster(self, forum_id: int, members: Iterable[MemberInfo]) -> int:
         """Make the forum's active participants exactly ``members``; returns how many."""
         present = list(members)
-        async with self._sessions() as session, session.begin():
+
+        async def work(session: AsyncSession) -> int:
             seen: set[int] = set()
             for member in present:
                 row = await self._upsert_participant(session, forum_id, member)
@@ -101,16 +112,24 @@ class Roster:
             for row in await repo.participants_of(session, forum_id, active_only=True):
                 if row.id not in seen:
                     row.active = False
-        return len(present)
+            return len(present)
+
+        return await self._write(work)
 
     async def add_members(self, forum_id: int, members: Iterable[MemberInfo]) -> None:
-        async with self._sessions() as session, session.begin():
-            for member in members:
+        joining = list(members)
+
+        async def work(session: AsyncSession) -> None:
+            for member in joining:
                 await self._upsert_participant(session, forum_id, member)
 
+        await self._write(work)
+
     async def remove_members(self, forum_id: int, teams_user_ids: Iterable[str]) -> None:
-        async with self._sessions() as session, session.begin():
-            for teams_user_id in teams_user_ids:
+        leaving = list(teams_user_ids)
+
+        async def work(session: AsyncSession) -> None:
+            for teams_user_id in leaving:
                 person = await repo.person_by_teams_id(session, teams_user_id)
                 if person is None:
                     continue
@@ -118,11 +137,14 @@ class Roster:
                 if row is not None:
                     row.active = False
 
+        await self._write(work)
+
     async def remember_personal_conversation(
         self, member: MemberInfo, reference: dict[str, Any], locale: str | None
     ) -> PersonView:
         """Store the 1:1 conversation reference the outbox needs to reach this person."""
-        async with self._sessions() as session, session.begin():
+
+        async def work(session: AsyncSession) -> PersonView:
             person = await self._upsert_person(session, member)
             person.personal_reference = reference
             if locale:
@@ -130,10 +152,22 @@ class Roster:
             await session.flush()
             return person_view(person)
 
+        return await self._write(work)
+
+    async def update_person(self, member: MemberInfo) -> PersonView:
+        """Record what the roster API told us about a person (name, e-mail)."""
+
+        async def work(session: AsyncSession) -> PersonView:
+            return person_view(await self._upsert_person(session, member))
+
+        return await self._write(work)
+
     async def set_preferred_locale(self, member: MemberInfo, locale: str) -> None:
-        async with self._sessions() as session, session.begin():
+        async def work(session: AsyncSession) -> None:
             person = await self._upsert_person(session, member)
             person.preferred_locale = locale
+
+        await self._write(work)
 
     async def identify(self, member: MemberInfo, team_id: str | None) -> Actor:
         """Who is speaking, in which forum, and are they a coordinator there.
@@ -141,7 +175,8 @@ class Roster:
         In a channel the forum is the team's; in a 1:1 chat it is the forum the
         person most recently belongs to (the bot normally serves one forum).
         """
-        async with self._sessions() as session, session.begin():
+
+        async def work(session: AsyncSession) -> Actor:
             person = await self._upsert_person(session, member)
             membership: ParticipantRow | None = None
             forum: ForumRow | None = None
@@ -164,6 +199,8 @@ class Roster:
                 is_coordinator=is_coordinator(pview, part, self._coordinators),
             )
 
+        return await self._write(work)
+
     async def promote_to_coordinator(self, actor: Actor, target: str) -> ParticipantView:
         """Make the forum member that ``target`` names a coordinator.
 
@@ -173,7 +210,8 @@ class Roster:
         if not actor.is_coordinator or actor.forum is None:
             raise NotCoordinatorError("only coordinators may promote")
         forum_id = actor.forum.id
-        async with self._sessions() as session, session.begin():
+
+        async def work(session: AsyncSession) -> ParticipantView:
             people = await repo.people_matching(session, target.strip())
             rows = [
                 row
@@ -189,9 +227,28 @@ class Roster:
             logger.info("participant %s promoted to coordinator by person %s", rows[0].id, actor.person.id)
             return participant_view(rows[0])
 
+        return await self._write(work)
+
     async def participants(self, forum_id: int) -> list[ParticipantView]:
         async with self._sessions() as session:
             return [participant_view(row) for row in await repo.participants_of(session, forum_id)]
+
+    async def _write(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """Run ``work`` in one transaction, again if a concurrent insert won a race.
+
+        Teams sends ``installationUpdate`` and ``conversationUpdate`` for one
+        install at the same moment; both upsert the same rows, and the loser
+        of a unique-key race simply re-reads what the winner wrote.
+        """
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                async with self._sessions() as session, session.begin():
+                    return await work(session)
+            except IntegrityError:
+                if attempt == WRITE_ATTEMPTS:
+                    raise
+                logger.info("concurrent roster write, retrying (attempt %s)", attempt)
+        raise AssertionError("unreachable")
 
     async def _upsert_person(self, session: AsyncSession, member: MemberInfo) -> PersonRow:
         person = await repo.person_by_teams_id(session, member.teams_user_id)

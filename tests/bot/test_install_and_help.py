@@ -104,3 +104,29 @@ async def test_roster_follows_member_removal_and_rename(driver: Driver, bot_clie
     assert forum is not None and forum.name == "Foorumi 2026"
     names = {p.person.name for p in await roster.participants(forum.id)}
     assert names == {u.name for u in EVERYONE} - {MATTI.name}
+
+
+async def test_simultaneous_install_events_register_once_and_welcome_once(driver: Driver) -> None:
+    """Teams (and the Playground) send installationUpdate and conversationUpdate together."""
+    import asyncio
+
+    from tests.support.activities import bot_added_to_team
+
+    driver.connector.members[TEAM_ID] = [m.member() for m in EVERYONE]
+    results = await asyncio.gather(
+        driver.post(installation_update(driver.service_url, KAISA)),
+        driver.post(bot_added_to_team(driver.service_url, KAISA)),
+        driver.post(installation_update(driver.service_url, KAISA)),
+    )
+    assert all(status in (200, 201) for status, _ in results), results
+    assert len(driver.connector.sent_to(TEAM_ID)) == 1
+    assert not any("vikaan" in r.text for r in driver.connector.sent)
+
+
+async def test_personal_chat_learns_email_so_configured_coordinator_is_recognised(driver: Driver) -> None:
+    """A 1:1 activity carries no e-mail; COORDINATORS lists one. The roster API tells it."""
+    from tests.support.activities import personal_conversation
+
+    driver.connector.members[personal_conversation(KAISA)["id"]] = [KAISA.member()]
+    await driver.send(personal_message(driver.service_url, KAISA, "apua"))
+    assert "koordinaattori lisää" in _all_text(driver.connector.sent[-1].cards[0])

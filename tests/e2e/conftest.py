@@ -52,13 +52,22 @@ def e2e_prerequisites() -> None:
     missing = _missing_prerequisites()
     if missing:
         reason = "end-to-end tests need " + ", ".join(missing)
-        if os.environ.get("CI") == "true":
+        if os.environ.get("CI", "").lower() == "true":
             pytest.fail(reason + " (CI=true: not skipping)", pytrace=False)
         pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
-def bot(e2e_prerequisites: None) -> Iterator[harness.BotProcess]:
+def artifacts(e2e_prerequisites: None) -> Path:
+    """tests/e2e/artifacts/ (or E2E_ARTIFACTS_DIR), emptied of the previous run's screenshots."""
+    harness.ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    for old in harness.ARTIFACTS_DIR.glob("*.png"):
+        old.unlink()
+    return harness.ARTIFACTS_DIR
+
+
+@pytest.fixture(scope="session")
+def bot(artifacts: Path) -> Iterator[harness.BotProcess]:
     process = harness.BotProcess()
     try:
         process.start()
@@ -77,6 +86,24 @@ def playground(bot: harness.BotProcess) -> Iterator[harness.Playground]:
         pytest.fail(str(error), pytrace=False)
     yield server
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def bot_logs_no_errors(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail an e2e test whose bot logged an ERROR or a traceback, even if the UI looked right."""
+    if "bot" not in request.fixturenames and "page" not in request.fixturenames:
+        yield
+        return
+    process: harness.BotProcess = request.getfixturevalue("bot")
+    mark = process.log_mark()
+    yield
+    errors = process.errors_since(mark)
+    if errors:
+        pytest.fail(
+            f"the bot logged {len(errors)} error line(s) during the test (see {process.log_path}):\n"
+            + "\n".join(errors[:20]),
+            pytrace=False,
+        )
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,10 @@ Plain helpers, no pytest in here (``conftest.py`` wires them into fixtures):
 * :class:`BotProcess` starts/stops the bot (``python app.py`` from the repository
   root by default) on 127.0.0.1:3978 with a throwaway SQLite database and waits
   for ``GET /healthz``.
-* :func:`launch_browser` / :func:`new_page` start Debian's headless Chromium with
-  every non-loopback request aborted, and open the playground.
+* :func:`launch_browser`, :func:`new_context` and :func:`open_playground` start Debian's
+  headless Chromium, abort every non-loopback request, and open the playground.
+* :meth:`Playground.events` reads the playground's own recording of every exchange with
+  the bot (both directions, with status codes); :meth:`BotProcess.errors_since` the bot's log.
 * Page helpers (``open_team_channel``, ``open_personal_chat``, ``send_message``,
   ``wait_for_card_text``, ``click_card_button``, ``screenshot``...) know the
   playground's DOM so the tests do not.
@@ -18,7 +20,9 @@ What the playground (0.2.28) does, learned by driving it (see README.md):
 every page load selects the personal chat and sends it ``installationUpdate``
 (action ``add``) + ``conversationUpdate`` (user and bot in ``membersAdded``);
 opening a channel the first time in a page does the same for the channel (only the
-bot in ``membersAdded``, ``channelData.eventType`` ``teamMemberAdded``). The
+bot in ``membersAdded``, ``channelData.eventType`` ``teamMemberAdded``). The two are
+posted without waiting for each other (the bot sees them overlap, in either order),
+and again on every new page. The
 conversation view is client-side: a new page starts empty. In a channel the bot
 only hears posts that @mention it; new posts are listed newest first, replies go
 into the post's thread. Every activity carries ``locale: en-US`` whatever the
@@ -130,7 +134,7 @@ def _port_answers(host: str, port: int) -> bool:
 def _http_status(url: str) -> int | None:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status
+            return int(response.status)
     except urllib.error.HTTPError as error:
         return error.code
     except (urllib.error.URLError, OSError):
@@ -292,6 +296,14 @@ class Playground:
         self.stop()
 
 
+# A logged ERROR/CRITICAL, the start of a traceback, or its last line ("pkg.SomeError: ...").
+_ERROR_LINE = re.compile(
+    r"\b(ERROR|CRITICAL)\b"
+    r"|^Traceback \(most recent call last\)"
+    r"|^[A-Za-z_][\w.]*(Error|Exception):"
+)
+
+
 def default_bot_command() -> list[str]:
     """``python app.py`` from the repository root, or ``E2E_BOT_CMD`` (shell words) to try another bot."""
     override = os.environ.get("E2E_BOT_CMD")
@@ -363,6 +375,27 @@ class BotProcess:
         if self.data_dir is not None:
             shutil.rmtree(self.data_dir, ignore_errors=True)
             self.data_dir = None
+
+    def log_mark(self) -> int:
+        """A position in the bot's log; pass it to :meth:`errors_since`."""
+        try:
+            return self.log_path.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def errors_since(self, mark: int) -> list[str]:
+        """Log lines at ERROR/CRITICAL or starting a traceback written after ``mark``.
+
+        The bot's turn-error handler answers the playground normally after a failed turn, so
+        the UI may look fine while the bot crashed; this is how the tests notice.
+        """
+        try:
+            with self.log_path.open("rb") as log:
+                log.seek(mark)
+                text = log.read().decode(errors="replace")
+        except FileNotFoundError:
+            return []
+        return [line for line in text.splitlines() if _ERROR_LINE.search(line)]
 
     def __enter__(self) -> BotProcess:
         return self.start()
@@ -567,11 +600,6 @@ def choose_card_option(page: Page, option: str, card: Locator | str | None = Non
     """Pick ``option`` in an Input.ChoiceSet rendered as radio buttons / checkboxes."""
     scope = _card_scope(page, card)
     scope.get_by_label(option, exact=True).check()
-
-
-def log_panel_text(page: Page) -> str:
-    """The playground's log panel: one line per exchange, e.g. ``... -> User Application invoke 500``."""
-    return page.locator("body").inner_text().split("Log Panel", 1)[-1]
 
 
 def screenshot(page: Page, name: str, artifacts: Path = ARTIFACTS_DIR) -> Path:

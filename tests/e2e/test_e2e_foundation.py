@@ -30,9 +30,11 @@ def test_opening_general_installs_the_bot_and_it_welcomes_the_team(page, playgro
 
     # Opening General installed the bot there: it was told so, with the team in channelData.
     installs = playground.wait_for_events(
-        lambda e: e["direction"] == harness.TO_BOT
-        and e["activityName"] in ("installationUpdate", "conversationUpdate")
-        and e["request"]["body"]["conversation"].get("conversationType") == "channel"
+        lambda e: (
+            e["direction"] == harness.TO_BOT
+            and e["activityName"] in ("installationUpdate", "conversationUpdate")
+            and e["request"]["body"]["conversation"].get("conversationType") == "channel"
+        )
     )
     assert installs, "the playground sent no installationUpdate/conversationUpdate for the channel"
     assert all(e["request"]["body"]["channelData"]["team"]["name"] == harness.TEAM_NAME for e in installs)

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Install the test tools (once) and run every check: ruff, mypy, and pytest on SQLite
+# and PostgreSQL, the Agents Playground e2e suite included. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -x .venv/bin/python ]; then
+  python3.11 -m venv .venv 2>/dev/null || python3 -m venv .venv
+fi
+.venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+# The e2e suite drives Debian's Chromium (never a downloaded browser); install it where we may.
+if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null \
+    || echo "chromium could not be installed: the e2e suite will skip (fail in CI)" >&2
+fi
+.venv/bin/ruff format --check .
+.venv/bin/ruff check .
+.venv/bin/mypy
+exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
