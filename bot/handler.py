@@ -13,10 +13,9 @@ from typing import Any
 
 from botbuilder.core import ConversationState, InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
-from botbuilder.schema import ChannelAccount
+from botbuilder.schema import ChannelAccount, ErrorResponseException
 from botbuilder.schema.teams import TeamInfo as SdkTeamInfo
 from botbuilder.schema.teams import TeamsChannelAccount
-from botbuilder.schema import ErrorResponseException
 from msrest.exceptions import HttpOperationError
 
 from bot.card_actions import CardActionRouter, read_action
