@@ -16,7 +16,11 @@ CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 Element = dict[str, Any]
 
 
-def adaptive_card(body: list[Element], actions: list[Element] | None = None, **extra: Any) -> Element:
+def adaptive_card(
+    body: list[Element], actions: list[Element] | None = None, *, full_width: bool = False, **extra: Any
+) -> Element:
+    """The card envelope. ``full_width`` asks Teams to use the whole message
+    column (worth it for wide channel posts, not for a short 1:1 answer)."""
     card: Element = {
         "type": "AdaptiveCard",
         "$schema": CARD_SCHEMA,
@@ -25,7 +29,8 @@ def adaptive_card(body: list[Element], actions: list[Element] | None = None, **e
     }
     if actions:
         card["actions"] = actions
-    card["msteams"] = {"width": "Full"}
+    if full_width:
+        card["msteams"] = {"width": "Full"}
     card.update(extra)
     return card
 
