@@ -92,3 +92,8 @@ def driver(bot_client: TestClient[Any, Any], connector: FakeConnector) -> Any:
     from tests.support.driver import Driver
 
     return Driver(bot_client, connector)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the e2e suite last: it is the slowest, and a fast failure elsewhere should show first."""
+    items.sort(key=lambda item: "/tests/e2e/" in str(item.path))

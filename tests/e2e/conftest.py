@@ -1,6 +1,7 @@
 """Fixtures for the end-to-end tests: bot + Agents Playground + headless Chromium.
 
-Everything heavy is session-scoped (one bot, one playground, one browser per run); each
+Everything heavy is package-scoped (one bot, one playground, one browser for the e2e
+package, closed before the other tests run: sync Playwright keeps an event loop running); each
 test gets a fresh browser context and page, which in the playground means an empty
 conversation view and a fresh install of the bot in whatever it opens.
 
@@ -47,7 +48,7 @@ def _missing_prerequisites() -> list[str]:
     return missing
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def e2e_prerequisites() -> None:
     missing = _missing_prerequisites()
     if missing:
@@ -57,7 +58,7 @@ def e2e_prerequisites() -> None:
         pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def artifacts(e2e_prerequisites: None) -> Path:
     """tests/e2e/artifacts/ (or E2E_ARTIFACTS_DIR), emptied of the previous run's screenshots."""
     harness.ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
@@ -66,7 +67,7 @@ def artifacts(e2e_prerequisites: None) -> Path:
     return harness.ARTIFACTS_DIR
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def bot(artifacts: Path) -> Iterator[harness.BotProcess]:
     process = harness.BotProcess()
     try:
@@ -77,7 +78,7 @@ def bot(artifacts: Path) -> Iterator[harness.BotProcess]:
     process.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playground(bot: harness.BotProcess) -> Iterator[harness.Playground]:
     server = harness.Playground()
     try:
@@ -106,7 +107,7 @@ def bot_logs_no_errors(request: pytest.FixtureRequest) -> Iterator[None]:
         )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(e2e_prerequisites: None) -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
