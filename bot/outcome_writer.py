@@ -1,0 +1,78 @@
+"""Writes send outcomes with group commit, retrying through short database outages.
+
+Why group commit: every send's outcome must be durable before the worker
+counts it, but one transaction (and, on SQLite, one fsync under the single
+write lock) per message would cost more than the send itself. Outcomes that
+arrive while a write is in flight are written together in the next one, so
+under load one commit covers many messages and a lone message still gets
+its own commit at once. Nothing waits on a timer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from forum.outbox_delivery import OutboxDelivery, Outcome
+
+logger = logging.getLogger(__name__)
+
+DATABASE_ERRORS = (SQLAlchemyError, OSError)
+
+
+class OutcomeWriter:
+    def __init__(
+        self,
+        delivery: OutboxDelivery,
+        *,
+        attempts: int,
+        retry_seconds: float,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
+        self._delivery = delivery
+        self._attempts = attempts
+        self._retry_seconds = retry_seconds
+        self._sleep = sleep
+        self._queue: list[tuple[Outcome, asyncio.Future[bool]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def write(self, outcome: Outcome) -> bool:
+        """True once ``outcome`` is committed; False when the database stayed away."""
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._queue.append((outcome, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue, []
+            try:
+                committed = await self._commit([outcome for outcome, _ in batch])
+            except Exception as exc:  # noqa: BLE001 - a bug: hand it to every waiter, none may hang
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            except asyncio.CancelledError:
+                for _, future in batch + self._queue:
+                    future.cancel()
+                raise
+            for _, future in batch:
+                if not future.done():
+                    future.set_result(committed)
+
+    async def _commit(self, outcomes: list[Outcome]) -> bool:
+        for attempt in range(1, self._attempts + 1):
+            try:
+                await self._delivery.record(outcomes)
+                return True
+            except DATABASE_ERRORS as exc:
+                logger.warning("writing %d outcomes failed (try %d): %s", len(outcomes), attempt, exc)
+                if attempt < self._attempts:
+                    await self._sleep(self._retry_seconds * 2 ** (attempt - 1))
+        return False

@@ -1,0 +1,242 @@
+"""The worker's side of the outbox: lease due rows, then record what happened.
+
+Why it hands out plain :class:`ClaimedMessage` values: the send happens
+outside any transaction (a slow Teams call must not hold a row lock or
+SQLite's write lock), so everything the send needs (where to, what, how many
+tries so far) is read in the short claim transaction and the outcome is
+written in another short one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage import outbox_repository as repo
+from storage.models import ForumRow, OutboxMessageRow, PersonRow
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TENANT = "-"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who a 1:1 goes to when the bot has no conversation with them yet."""
+
+    person_id: int
+    teams_user_id: str
+    name: str
+    tenant_id: str | None
+    service_url: str
+    bot: dict[str, Any] | None
+    """The bot's channel account in this tenant (from the forum's channel reference)."""
+
+
+@dataclass(frozen=True)
+class ClaimedMessage:
+    id: int
+    key: str
+    purpose: str
+    operation: str
+    attempts: int
+    """Attempts already made (a lease that ran out counts as one)."""
+    activity: dict[str, Any]
+    reference: dict[str, Any] | None
+    """Where to send, or whose activity to update; None: open a 1:1 with ``recipient``."""
+    recipient: Recipient | None
+    target_activity_id: str | None
+    """For an update: the posted activity it replaces."""
+    tenant_id: str
+    problem: str | None = None
+    """Set when the message cannot be sent at all (its card failed, no route)."""
+
+    @property
+    def conversation_key(self) -> str:
+        """Messages with the same key share one conversation's rate limit and order."""
+        if self.reference is not None:
+            conversation = self.reference.get("conversation") or {}
+            return f"conversation:{conversation.get('id', '')}"
+        return f"person:{self.recipient.person_id if self.recipient else self.id}"
+
+
+class OutboxDelivery:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def claim(self, now: datetime, *, limit: int, lease: timedelta) -> list[ClaimedMessage]:
+        """Lease up to ``limit`` due messages; nobody else takes them until the lease ends."""
+        async with self._sessions() as session, session.begin():
+            ids = await repo.claim_due(session, now, limit, lease)
+            if not ids:
+                return []
+            rows = await repo.rows_by_ids(session, ids)
+            targets = await repo.rows_by_keys(session, {r.target_key for r in rows if r.target_key})
+            people = await repo.people_by_ids(session, {r.recipient_person_id for r in rows if r.recipient_person_id})
+            forums = await repo.forums_by_ids(session, {r.forum_id for r in rows if r.forum_id})
+            return [_claimed(row, targets, people, forums) for row in rows]
+
+    async def record(self, outcomes: Sequence[Outcome]) -> None:
+        """Write several outcomes in one transaction (the worker's group commit)."""
+        if not outcomes:
+            return
+        async with self._sessions() as session, session.begin():
+            for outcome in outcomes:
+                await _write(session, outcome)
+
+
+@dataclass(frozen=True)
+class Sent:
+    message_id: int
+    at: datetime
+    activity_id: str | None
+    conversation_id: str | None
+    reference: dict[str, Any] | None
+    status_code: int | None = 200
+    new_personal_reference: tuple[int, dict[str, Any]] | None = None
+    """(person id, reference) when the send opened a 1:1 the person should keep."""
+
+
+@dataclass(frozen=True)
+class Retry:
+    """A failed attempt: pending again at ``retry_at`` (an update with a newer one queued: superseded)."""
+
+    message_id: int
+    status_code: int | None
+    error: str
+    retry_at: datetime
+
+
+@dataclass(frozen=True)
+class Final:
+    """A failed attempt that ends it: ``failed`` or ``undeliverable``."""
+
+    message_id: int
+    status: str
+    status_code: int | None
+    error: str
+
+    def __post_init__(self) -> None:
+        if self.status not in repo.PROBLEMS:
+            raise ValueError(f"{self.status!r} is not a final failure")
+
+
+@dataclass(frozen=True)
+class Release:
+    """Claimed rows handed back untried (their conversation is throttled)."""
+
+    message_ids: tuple[int, ...]
+    not_before: datetime
+
+
+Outcome = Sent | Retry | Final | Release
+
+
+async def _write(session: AsyncSession, outcome: Outcome) -> None:
+    if isinstance(outcome, Sent):
+        await repo.mark_sent(
+            session,
+            outcome.message_id,
+            now=outcome.at,
+            activity_id=outcome.activity_id,
+            conversation_id=outcome.conversation_id,
+            reference=outcome.reference,
+            status_code=outcome.status_code,
+        )
+        if outcome.new_personal_reference is not None:
+            await repo.remember_personal_reference(session, *outcome.new_personal_reference)
+    elif isinstance(outcome, Retry):
+        status = repo.PENDING
+        row = await session.get(OutboxMessageRow, outcome.message_id)
+        if row is not None and row.operation == repo.UPDATE and await repo.newer_update_exists(session, row):
+            status = repo.SUPERSEDED
+        await repo.mark_attempt_failed(
+            session,
+            outcome.message_id,
+            status=status,
+            status_code=outcome.status_code,
+            error=outcome.error,
+            retry_at=outcome.retry_at,
+        )
+    elif isinstance(outcome, Final):
+        await repo.mark_attempt_failed(
+            session,
+            outcome.message_id,
+            status=outcome.status,
+            status_code=outcome.status_code,
+            error=outcome.error,
+            retry_at=None,
+        )
+    else:
+        await repo.release(session, outcome.message_ids, outcome.not_before)
+
+
+def _claimed(
+    row: OutboxMessageRow,
+    targets: dict[str, OutboxMessageRow],
+    people: dict[int, PersonRow],
+    forums: dict[int, ForumRow],
+) -> ClaimedMessage:
+    forum = forums.get(row.forum_id) if row.forum_id else None
+    person = people.get(row.recipient_person_id) if row.recipient_person_id else None
+    tenant = (forum.tenant_id if forum else None) or (person.tenant_id if person else None) or DEFAULT_TENANT
+    reference = row.conversation_reference
+    recipient: Recipient | None = None
+    target_activity_id: str | None = None
+    problem: str | None = None
+    if row.operation == repo.UPDATE:
+        target = targets.get(row.target_key or "")
+        if target is None or target.status != repo.SENT or not target.activity_id:
+            problem = f"the message to update was not delivered ({target.status if target else 'missing'})"
+        else:
+            reference = target.conversation_reference
+            target_activity_id = target.activity_id
+    elif reference is None and person is not None:
+        reference = person.personal_reference
+        if reference is None:
+            recipient = _recipient(person, forum)
+            if not recipient.service_url:
+                problem = "no conversation with this person and no forum to open one from"
+    if reference is None and recipient is None and problem is None:
+        problem = "the message has no recipient"
+    return ClaimedMessage(
+        id=row.id,
+        key=row.idempotency_key,
+        purpose=row.purpose,
+        operation=row.operation,
+        attempts=row.attempts,
+        activity=dict(row.payload),
+        reference=_without_reply_id(reference),
+        recipient=recipient,
+        target_activity_id=target_activity_id,
+        tenant_id=tenant,
+        problem=problem,
+    )
+
+
+def _recipient(person: PersonRow, forum: ForumRow | None) -> Recipient:
+    channel = (forum.channel_reference if forum else None) or {}
+    bot = channel.get("bot")
+    return Recipient(
+        person_id=person.id,
+        teams_user_id=person.teams_user_id,
+        name=person.name,
+        tenant_id=(forum.tenant_id if forum else None) or person.tenant_id,
+        service_url=(forum.service_url if forum else "") or str(channel.get("serviceUrl") or ""),
+        bot=dict(bot) if isinstance(bot, dict) else None,
+    )
+
+
+def _without_reply_id(reference: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A reference saved from an incoming message names that message; a proactive
+    message must be a new post in the conversation, not a reply to it."""
+    if reference is None:
+        return None
+    cleaned = dict(reference)
+    cleaned.pop("activityId", None)
+    return cleaned

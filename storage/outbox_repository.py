@@ -1,0 +1,289 @@
+"""SQL for the outbox: insert by idempotency key, claim with a lease, record outcomes.
+
+Statuses: ``pending`` (waiting for ``next_attempt_at``), ``sending`` (claimed,
+leased until ``locked_until``), and the final ``sent``, ``failed``,
+``undeliverable``; an update that never needs to go out ends ``superseded``
+(a newer update of the same card came) or ``merged`` (folded into its card's
+send before that was posted).
+
+Claiming takes rows with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two
+replicas never take the same row, and re-checks the claim condition in the
+``UPDATE`` itself, so a claim is atomic on SQLite too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, CursorResult, and_, case, exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from storage.models import ForumRow, OutboxMessageRow, PersonRow
+from storage.types import utcnow
+
+PENDING = "pending"
+SENDING = "sending"
+SENT = "sent"
+FAILED = "failed"
+UNDELIVERABLE = "undeliverable"
+SUPERSEDED = "superseded"
+MERGED = "merged"
+PROBLEMS = (FAILED, UNDELIVERABLE)
+"""Final statuses that mean "this did not reach anyone"."""
+
+SEND = "send"
+UPDATE = "update"
+
+Outbox = OutboxMessageRow
+
+
+def is_postgres(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _rowcount(result: object) -> int:
+    return int(result.rowcount) if isinstance(result, CursorResult) else 0
+
+
+# --- enqueue ------------------------------------------------------------
+
+
+async def insert_if_absent(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Insert unless the idempotency key exists; a concurrent twin loses quietly."""
+    now = utcnow()
+    row = {"created_at": now, "updated_at": now, "attempts": 0, **values}
+    dialect = postgresql if is_postgres(session) else sqlite
+    await session.execute(
+        dialect.insert(Outbox).values(**row).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    )
+
+
+async def by_key(session: AsyncSession, key: str, *, for_update: bool = False) -> OutboxMessageRow | None:
+    statement = select(Outbox).where(Outbox.idempotency_key == key).execution_options(populate_existing=True)
+    if for_update and is_postgres(session):
+        statement = statement.with_for_update()
+    return await session.scalar(statement)
+
+
+async def fold_into_pending(session: AsyncSession, message_id: int, payload: dict[str, Any]) -> bool:
+    """Replace a not-yet-claimed send's payload; False when a worker already has it."""
+    result = await session.execute(
+        update(Outbox)
+        .where(Outbox.id == message_id, Outbox.status == PENDING)
+        .values(payload=payload, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result) > 0
+
+
+async def supersede_pending_updates(session: AsyncSession, target_key: str) -> int:
+    result = await session.execute(
+        update(Outbox)
+        .where(Outbox.target_key == target_key, Outbox.operation == UPDATE, Outbox.status == PENDING)
+        .values(status=SUPERSEDED, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result)
+
+
+# --- claim --------------------------------------------------------------
+
+
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    """Due pending rows and rows whose lease ran out; an update only once its card is
+    settled (sent or failed) and no other update of that card is in flight."""
+    target = aliased(Outbox)
+    sibling = aliased(Outbox)
+    due = or_(
+        and_(Outbox.status == PENDING, Outbox.next_attempt_at <= now),
+        and_(Outbox.status == SENDING, or_(Outbox.locked_until.is_(None), Outbox.locked_until <= now)),
+    )
+    target_settled = exists().where(
+        target.idempotency_key == Outbox.target_key, target.status.in_((SENT, FAILED, UNDELIVERABLE))
+    )
+    sibling_in_flight = exists().where(
+        sibling.target_key == Outbox.target_key,
+        sibling.operation == UPDATE,
+        sibling.status == SENDING,
+        sibling.locked_until > now,
+        sibling.id != Outbox.id,
+    )
+    return and_(due, or_(Outbox.operation == SEND, and_(target_settled, ~sibling_in_flight)))
+
+
+async def claim_due(session: AsyncSession, now: datetime, limit: int, lease: timedelta) -> list[int]:
+    """Lease up to ``limit`` due rows to the caller; returns their ids, oldest first.
+
+    Reclaiming a row whose lease ran out counts the lost attempt: a message
+    that crashes the worker every time still runs out of attempts.
+    """
+    candidates = select(Outbox.id).where(_claimable(now)).order_by(Outbox.id).limit(limit)
+    if is_postgres(session):
+        candidates = candidates.with_for_update(skip_locked=True, of=Outbox)
+    ids = list((await session.scalars(candidates)).all())
+    if not ids:
+        return []
+    result = await session.execute(
+        update(Outbox)
+        .where(Outbox.id.in_(ids), _claimable(now))
+        .values(
+            status=SENDING,
+            locked_until=now + lease,
+            attempts=case((Outbox.status == SENDING, Outbox.attempts + 1), else_=Outbox.attempts),
+            updated_at=utcnow(),
+        )
+        .returning(Outbox.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(int(i) for i in result.scalars().all())
+
+
+async def rows_by_ids(session: AsyncSession, ids: Collection[int]) -> Sequence[OutboxMessageRow]:
+    statement = select(Outbox).where(Outbox.id.in_(ids)).order_by(Outbox.id)
+    return (await session.scalars(statement.execution_options(populate_existing=True))).all()
+
+
+async def rows_by_keys(session: AsyncSession, keys: Collection[str]) -> dict[str, OutboxMessageRow]:
+    if not keys:
+        return {}
+    rows = (await session.scalars(select(Outbox).where(Outbox.idempotency_key.in_(keys)))).all()
+    return {row.idempotency_key: row for row in rows}
+
+
+async def people_by_ids(session: AsyncSession, ids: Collection[int]) -> dict[int, PersonRow]:
+    if not ids:
+        return {}
+    return {row.id: row for row in (await session.scalars(select(PersonRow).where(PersonRow.id.in_(ids)))).all()}
+
+
+async def forums_by_ids(session: AsyncSession, ids: Collection[int]) -> dict[int, ForumRow]:
+    if not ids:
+        return {}
+    return {row.id: row for row in (await session.scalars(select(ForumRow).where(ForumRow.id.in_(ids)))).all()}
+
+
+async def newer_update_exists(session: AsyncSession, message: OutboxMessageRow) -> bool:
+    newer = select(Outbox.id).where(
+        Outbox.target_key == message.target_key,
+        Outbox.operation == UPDATE,
+        Outbox.id > message.id,
+        Outbox.status.in_((PENDING, SENDING, SENT)),
+    )
+    return (await session.scalar(select(exists(newer)))) is True
+
+
+# --- outcomes -----------------------------------------------------------
+
+
+async def mark_sent(
+    session: AsyncSession,
+    message_id: int,
+    *,
+    now: datetime,
+    activity_id: str | None,
+    conversation_id: str | None,
+    reference: dict[str, Any] | None,
+    status_code: int | None,
+) -> None:
+    """Record a delivery. Any status but ``sent`` is overwritten: it did go out."""
+    values: dict[str, Any] = {
+        "status": SENT,
+        "sent_at": now,
+        "activity_id": activity_id,
+        "conversation_id": conversation_id,
+        "last_status_code": status_code,
+        "last_error": None,
+        "locked_until": None,
+        "attempts": Outbox.attempts + 1,
+        "updated_at": utcnow(),
+    }
+    if reference is not None:
+        values["conversation_reference"] = reference
+    await session.execute(
+        update(Outbox)
+        .where(Outbox.id == message_id, Outbox.status != SENT)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def mark_attempt_failed(
+    session: AsyncSession,
+    message_id: int,
+    *,
+    status: str,
+    status_code: int | None,
+    error: str,
+    retry_at: datetime | None,
+) -> None:
+    """Count a failed attempt: back to pending at ``retry_at``, or a final ``status``.
+
+    Only a row still ``sending`` changes: if another worker delivered it after
+    this one's lease ran out, its ``sent`` stands.
+    """
+    values: dict[str, Any] = {
+        "status": status,
+        "last_status_code": status_code,
+        "last_error": error,
+        "locked_until": None,
+        "attempts": Outbox.attempts + 1,
+        "updated_at": utcnow(),
+    }
+    if retry_at is not None:
+        values["next_attempt_at"] = retry_at
+    await session.execute(
+        update(Outbox)
+        .where(Outbox.id == message_id, Outbox.status == SENDING)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def release(session: AsyncSession, ids: Collection[int], not_before: datetime) -> None:
+    """Hand claimed rows back untried (their conversation is throttled): no attempt counted."""
+    if not ids:
+        return
+    await session.execute(
+        update(Outbox)
+        .where(Outbox.id.in_(ids), Outbox.status == SENDING)
+        .values(status=PENDING, locked_until=None, next_attempt_at=not_before, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def remember_personal_reference(session: AsyncSession, person_id: int, reference: dict[str, Any]) -> None:
+    """Keep a 1:1 conversation the worker created, unless the person has one by now."""
+    await session.execute(
+        update(PersonRow)
+        .where(PersonRow.id == person_id, PersonRow.personal_reference.is_(None))
+        .values(personal_reference=reference, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+# --- coordinators' view -------------------------------------------------
+
+
+async def status_counts(session: AsyncSession, forum_id: int) -> dict[str, int]:
+    rows = await session.execute(
+        select(Outbox.status, func.count()).where(Outbox.forum_id == forum_id).group_by(Outbox.status)
+    )
+    return {str(status): int(count) for status, count in rows.all()}
+
+
+async def problem_rows(
+    session: AsyncSession, forum_id: int, limit: int
+) -> Sequence[tuple[OutboxMessageRow, str | None]]:
+    """The latest rows that reached nobody, with the recipient's name when a person."""
+    statement = (
+        select(Outbox, PersonRow.name)
+        .outerjoin(PersonRow, PersonRow.id == Outbox.recipient_person_id)
+        .where(Outbox.forum_id == forum_id, Outbox.status.in_(PROBLEMS))
+        .order_by(Outbox.updated_at.desc(), Outbox.id.desc())
+        .limit(limit)
+    )
+    return [(row, name) for row, name in (await session.execute(statement)).all()]

@@ -1,0 +1,77 @@
+"""Quiet hours: weekdays 08:00–20:00 in the forum's zone, DST weekends included."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from forum.quiet_hours import is_quiet, next_allowed_time
+
+HELSINKI = "Europe/Helsinki"
+HEL = ZoneInfo(HELSINKI)
+
+
+def local(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=HEL)
+
+
+def test_working_hours_pass_through_unchanged() -> None:
+    moment = local(2026, 11, 25, 12, 30)  # Wednesday
+    assert not is_quiet(moment, HELSINKI)
+    assert next_allowed_time(moment, HELSINKI) == moment
+    assert next_allowed_time(moment, HELSINKI).tzinfo == UTC
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (local(2026, 11, 25, 20, 0), local(2026, 11, 26, 8, 0)),  # Wed 20:00 is already quiet
+        (local(2026, 11, 25, 19, 59), local(2026, 11, 25, 19, 59)),  # one minute before: allowed
+        (local(2026, 11, 26, 7, 59), local(2026, 11, 26, 8, 0)),  # Thu early morning
+        (local(2026, 11, 26, 0, 0), local(2026, 11, 26, 8, 0)),  # midnight
+        (local(2026, 11, 27, 21, 0), local(2026, 11, 30, 8, 0)),  # Friday evening → Monday
+        (local(2026, 11, 28, 12, 0), local(2026, 11, 30, 8, 0)),  # Saturday noon → Monday
+        (local(2026, 11, 29, 23, 59), local(2026, 11, 30, 8, 0)),  # Sunday night → Monday
+        (local(2026, 11, 30, 8, 0), local(2026, 11, 30, 8, 0)),  # Monday 08:00 sharp: allowed
+    ],
+)
+def test_quiet_moments_wait_for_the_next_working_morning(moment: datetime, expected: datetime) -> None:
+    assert next_allowed_time(moment, HELSINKI) == expected
+
+
+def test_spring_forward_weekend_gives_monday_eight_local_time() -> None:
+    # 29 March 2026: Helsinki goes from UTC+2 to UTC+3 at 03:00 on Sunday.
+    friday_night = local(2026, 3, 27, 22, 0)
+    assert friday_night.utcoffset() == timedelta(hours=2)
+    result = next_allowed_time(friday_night, HELSINKI)
+    assert result == datetime(2026, 3, 30, 5, 0, tzinfo=UTC)  # 08:00 EEST
+    assert result.astimezone(HEL).hour == 8
+    # In the lost hour itself (03:30 does not exist on the wall clock): still Monday 08:00.
+    in_the_gap = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+    assert next_allowed_time(in_the_gap, HELSINKI) == datetime(2026, 3, 30, 5, 0, tzinfo=UTC)
+
+
+def test_fall_back_weekend_gives_monday_eight_local_time() -> None:
+    # 25 October 2026: Helsinki goes from UTC+3 back to UTC+2 at 04:00 on Sunday.
+    saturday = local(2026, 10, 24, 10, 0)
+    assert saturday.utcoffset() == timedelta(hours=3)
+    result = next_allowed_time(saturday, HELSINKI)
+    assert result == datetime(2026, 10, 26, 6, 0, tzinfo=UTC)  # 08:00 EET
+    # Both 03:30s of the repeated hour wait for the same Monday morning.
+    first, second = datetime(2026, 10, 25, 0, 30, tzinfo=UTC), datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
+    assert first.astimezone(HEL).hour == second.astimezone(HEL).hour == 3
+    assert next_allowed_time(first, HELSINKI) == next_allowed_time(second, HELSINKI) == result
+
+
+def test_the_forums_zone_decides_not_utc() -> None:
+    # 06:30 UTC on a Monday is 08:30 in Helsinki (winter) but 07:30 in Stockholm.
+    moment = datetime(2026, 11, 30, 6, 30, tzinfo=UTC)
+    assert not is_quiet(moment, HELSINKI)
+    assert next_allowed_time(moment, "Europe/Stockholm") == datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
+
+
+def test_naive_datetimes_are_refused() -> None:
+    with pytest.raises(ValueError):
+        next_allowed_time(datetime(2026, 11, 25, 12, 0), HELSINKI)
