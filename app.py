@@ -7,8 +7,10 @@ import logging
 
 from aiohttp import web
 
-from bot.components import BOT, DATABASE, SETTINGS, bot_context, database_context
+from bot.calendar_route import CALENDAR_ROUTE, calendar_file
+from bot.components import BOT, DATABASE, SETTINGS, bot_context, database_context, delivery_context
 from bot.health import healthz, readyz_handler
+from bot.meeting_commands import meetings_context
 from bot.messages_endpoint import messages_handler
 from bot.settings import Settings, SettingsError
 
@@ -32,9 +34,12 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app.cleanup_ctx.append(database_context)
     app.cleanup_ctx.append(bot_context)
+    app.cleanup_ctx.append(delivery_context)
+    app.cleanup_ctx.append(meetings_context)
     app.router.add_post("/api/messages", _messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", _readyz)
+    app.router.add_get(CALENDAR_ROUTE, calendar_file)
     return app
 
 

@@ -1,0 +1,39 @@
+"""``GET /calendar/{forum_id}/meeting-{number}.ics``: the "Add to calendar" download.
+
+Why served by the bot: the file must always describe the meeting as it is
+now (a moved or cancelled meeting downloads with a higher SEQUENCE), so it is
+built on request from the database, never cached.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from bot.meeting_commands import MEETINGS
+from forum.meetings import MeetingNotFoundError
+
+logger = logging.getLogger(__name__)
+
+CALENDAR_ROUTE = r"/calendar/{forum_id:\d{1,9}}/meeting-{number:\d{1,6}}.ics"
+"""Matches ``forum.calendar.calendar_path``."""
+
+
+async def calendar_file(request: web.Request) -> web.StreamResponse:
+    forum_id = int(request.match_info["forum_id"])
+    number = int(request.match_info["number"])
+    service = request.app[MEETINGS].service
+    try:
+        body = await service.calendar(forum_id, number, request.query.get("lang"))
+    except MeetingNotFoundError:
+        raise web.HTTPNotFound(text="no such meeting") from None
+    return web.Response(
+        body=body,
+        content_type="text/calendar",
+        charset="utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="meeting-{number}.ics"',
+            "Cache-Control": "no-cache",
+        },
+    )

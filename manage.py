@@ -1,0 +1,98 @@
+"""Operator commands, composed like ``app.py``: read the settings, migrate, act.
+
+    python manage.py import-programme FILE [--team TEAM_ID] [--dry-run]
+
+Why a CLI and not a Teams command: the programme is a file the coordinators
+keep (and review) outside Teams; importing it is a deliberate act on the
+server. Re-importing is safe (see ``forum/programme.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from bot.settings import Settings, SettingsError
+from cards.meeting_activities import MeetingCards
+from forum.programme import ImportReport, forum_for_import, import_programme
+from forum.programme_file import ProgrammeError, load_programme
+from storage.database import create_engine, create_session_factory
+from storage.migrate import upgrade_to_head
+from storage.types import utcnow
+
+logger = logging.getLogger("foorumibotti.manage")
+
+EXIT_OK = 0
+EXIT_PROGRAMME = 1
+EXIT_CONFIG = 2
+
+
+class _DryRunRollbackError(Exception):
+    """Raised inside the transaction to undo a dry run."""
+
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__("dry run")
+        self.report = report
+
+
+def _write(line: str = "") -> None:
+    sys.stdout.write(line + "\n")
+
+
+async def import_programme_command(settings: Settings, path: Path, team_id: str | None, *, dry_run: bool) -> int:
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade_to_head(engine)
+        sessions = create_session_factory(engine)
+        renderer = MeetingCards(settings.public_base_url)
+        async with sessions() as session:
+            forum_id, forum_name = await forum_for_import(session, team_id)
+        programme = load_programme(path, default_time_zone=settings.timezone)
+        try:
+            async with sessions() as session, session.begin():
+                report = await import_programme(session, forum_id, programme, renderer=renderer, now=utcnow())
+                if dry_run:
+                    raise _DryRunRollbackError(report)
+        except _DryRunRollbackError as undone:
+            report = undone.report
+        _write(f"{path} -> forum {forum_name!r}{' (dry run: nothing written)' if dry_run else ''}")
+        for line in report.lines():
+            _write(f"  {line}")
+        return EXIT_OK
+    except ProgrammeError as exc:
+        _write(f"{path}: {len(exc.problems)} problem(s), nothing was imported:")
+        for problem in exc.problems:
+            _write(f"  {problem}")
+        return EXIT_PROGRAMME
+    finally:
+        await engine.dispose()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="manage.py", description="Foorumibotti operator commands")
+    commands = parser.add_subparsers(dest="command", required=True)
+    importer = commands.add_parser(
+        "import-programme", help="import or update the forum's meetings from a TOML programme file"
+    )
+    importer.add_argument("file", type=Path, help="the programme file, e.g. programme/2024-2025.toml")
+    importer.add_argument("--team", help="the forum's Teams team id (needed only when the bot serves several forums)")
+    importer.add_argument("--dry-run", action="store_true", help="check the file and show what would change")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        _write(f"configuration error: {exc}")
+        return EXIT_CONFIG
+    return asyncio.run(import_programme_command(settings, args.file, args.team, dry_run=args.dry_run))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

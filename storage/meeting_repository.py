@@ -1,0 +1,85 @@
+"""Queries for meetings, their host museums and RSVPs.
+
+Functions take the caller's session so one domain operation (an edit, its
+rescheduled reminders and the card update it causes) is one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import MeetingRow, MuseumRow, ParticipantRow, RsvpRow
+
+
+async def meeting_by_id(session: AsyncSession, meeting_id: int, *, for_update: bool = False) -> MeetingRow | None:
+    """The meeting; ``for_update`` locks its row on PostgreSQL so concurrent
+    answers and edits of one meeting happen one after another."""
+    query = select(MeetingRow).where(MeetingRow.id == meeting_id)
+    if for_update:
+        query = query.with_for_update(of=MeetingRow)
+    return (await session.scalars(query.execution_options(populate_existing=True))).unique().one_or_none()
+
+
+async def meeting_by_number(session: AsyncSession, forum_id: int, number: int) -> MeetingRow | None:
+    query = select(MeetingRow).where(MeetingRow.forum_id == forum_id, MeetingRow.number == number)
+    return (await session.scalars(query)).unique().one_or_none()
+
+
+async def meetings_of(session: AsyncSession, forum_id: int) -> Sequence[MeetingRow]:
+    query = select(MeetingRow).where(MeetingRow.forum_id == forum_id).order_by(MeetingRow.number)
+    return (await session.scalars(query)).unique().all()
+
+
+async def museums_of(session: AsyncSession, forum_id: int) -> Sequence[MuseumRow]:
+    query = select(MuseumRow).where(MuseumRow.forum_id == forum_id).order_by(MuseumRow.name)
+    return (await session.scalars(query)).all()
+
+
+async def museum_by_name(session: AsyncSession, forum_id: int, name: str) -> MuseumRow | None:
+    """Exact name, ignoring case and surrounding spaces (no LIKE wildcards)."""
+    wanted = name.strip().casefold()
+    return next((row for row in await museums_of(session, forum_id) if row.name.strip().casefold() == wanted), None)
+
+
+async def rsvp_of(session: AsyncSession, meeting_id: int, participant_id: int) -> RsvpRow | None:
+    return await session.scalar(
+        select(RsvpRow).where(RsvpRow.meeting_id == meeting_id, RsvpRow.participant_id == participant_id)
+    )
+
+
+async def rsvp_counts(session: AsyncSession, meeting_id: int) -> dict[str, int]:
+    """Answers of the forum's active participants, by answer."""
+    query = (
+        select(RsvpRow.answer, func.count())
+        .join(ParticipantRow, ParticipantRow.id == RsvpRow.participant_id)
+        .where(RsvpRow.meeting_id == meeting_id, ParticipantRow.active.is_(True))
+        .group_by(RsvpRow.answer)
+    )
+    return {answer: int(count) for answer, count in (await session.execute(query)).all()}
+
+
+async def rsvps_with_people(session: AsyncSession, meeting_id: int) -> Sequence[tuple[RsvpRow, ParticipantRow]]:
+    query = (
+        select(RsvpRow, ParticipantRow)
+        .join(ParticipantRow, ParticipantRow.id == RsvpRow.participant_id)
+        .where(RsvpRow.meeting_id == meeting_id, ParticipantRow.active.is_(True))
+        .order_by(RsvpRow.answered_at)
+    )
+    return [(rsvp, participant) for rsvp, participant in (await session.execute(query)).unique().all()]
+
+
+async def participants_without_answer(session: AsyncSession, meeting: MeetingRow) -> Sequence[ParticipantRow]:
+    answered = select(RsvpRow.participant_id).where(RsvpRow.meeting_id == meeting.id)
+    query = (
+        select(ParticipantRow)
+        .where(
+            ParticipantRow.forum_id == meeting.forum_id,
+            ParticipantRow.active.is_(True),
+            ParticipantRow.id.not_in(answered),
+        )
+        .order_by(ParticipantRow.id)
+    )
+    return (await session.scalars(query)).unique().all()
