@@ -20,7 +20,12 @@ from bot.settings import Settings
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade_to_head
 from tests.support.activities import TEAM_ID, TEAM_NAME
-from tests.support.databases import postgres_test_url, postgres_unavailable_reason, reset_postgres_schema
+from tests.support.databases import (
+    drop_test_database,
+    postgres_test_url,
+    postgres_unavailable_reason,
+    reset_postgres_schema,
+)
 from tests.support.fake_connector import FakeConnector
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -97,3 +102,15 @@ def driver(bot_client: TestClient[Any, Any], connector: FakeConnector) -> Any:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Run the e2e suite last: it is the slowest, and a fast failure elsewhere should show first."""
     items.sort(key=lambda item: "/tests/e2e/" in str(item.path))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Drop this run's PostgreSQL test database (see tests/support/databases.py)."""
+    import asyncio
+
+    import asyncpg  # type: ignore[import-untyped]
+
+    try:
+        asyncio.run(drop_test_database())
+    except (OSError, RuntimeError, asyncpg.PostgresError) as exc:
+        session.config.get_terminal_writer().line(f"could not drop the test database: {exc}")
