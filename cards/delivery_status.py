@@ -21,6 +21,17 @@ STATUS_LABELS: tuple[tuple[str, str], ...] = (
     ("superseded", N_("status.label.superseded")),
     ("merged", N_("status.label.merged")),
 )
+PURPOSE_LABELS: dict[str, str] = {
+    "meeting_announcement": N_("status.purpose.meeting_announcement"),
+    "meeting_announcement_update": N_("status.purpose.meeting_announcement_update"),
+    "meeting_reminder": N_("status.purpose.meeting_reminder"),
+    "rsvp_nudge": N_("status.purpose.rsvp_nudge"),
+    "meeting_preview": N_("status.purpose.meeting_preview"),
+    "meeting_form": N_("status.purpose.meeting_form"),
+    "meeting_cancel": N_("status.purpose.meeting_cancel"),
+    "rsvp_names": N_("status.purpose.rsvp_names"),
+}
+"""What each outbox purpose is called for coordinators; an unknown one shows as its code."""
 ALWAYS_SHOWN = frozenset({"pending", "sent", "undeliverable", "failed"})
 MAX_ERROR_CHARS = 160
 
@@ -54,8 +65,21 @@ def _problem(locale: str, problem: UndeliveredView, time_zone: str) -> Element:
     when = f"{format_day(problem.updated_at, locale, time_zone)} {format_clock(problem.updated_at, locale, time_zone)}"
     return container(
         [
-            text(tr(locale, "status.problem.line", purpose=problem.purpose, recipient=recipient, state=state)),
+            text(
+                tr(
+                    locale,
+                    "status.problem.line",
+                    purpose=_purpose(locale, problem.purpose),
+                    recipient=recipient,
+                    state=state,
+                )
+            ),
             text(tr(locale, "status.problem.detail", when=when, error=error), is_subtle=True, spacing="None"),
         ],
         spacing="Small",
     )
+
+
+def _purpose(locale: str, purpose: str) -> str:
+    label = PURPOSE_LABELS.get(purpose)
+    return tr(locale, label) if label else purpose

@@ -56,7 +56,7 @@ async def test_status_shows_counts_and_who_was_not_reached(driver: Driver, bot_c
     await driver.send(personal_message(driver.service_url, KAISA, "tila"))
     text = _all_text(driver.connector.sent[-1].cards[0])
     assert "Viestien toimitus" in text
-    assert "Matti Museolainen" in text and "meeting_reminder" in text and "Ei tavoitettu" in text
+    assert "Matti Museolainen" in text and "Muistutus tapaamisesta" in text and "Ei tavoitettu" in text
     assert "403" in text
 
     await driver.send(personal_message(driver.service_url, KAISA, "status", locale="en-US"))
