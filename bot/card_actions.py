@@ -43,13 +43,37 @@ def read_action(value: Any) -> CardAction | None:
 
 
 class CardActionRouter:
+    """Verb → handler, and the refusals every button answers the same way.
+
+    A refusal (the domain raising, say, ``NotCoordinatorError``) is answered
+    here with one sentence and no card, so a handler catches only the errors
+    it answers differently. The domain's transaction has rolled back by then:
+    nothing changed.
+    """
+
     def __init__(self) -> None:
         self._handlers: dict[str, CardActionHandler] = {}
+        self._refusals: dict[type[Exception], str] = {}
 
     def register(self, verb: str, handler: CardActionHandler) -> None:
         if verb in self._handlers:
             raise ValueError(f"card verb {verb!r} registered twice")
         self._handlers[verb] = handler
+
+    def refuse(self, error: type[Exception], message_key: str) -> None:
+        """Answer ``error`` from any button with the text of ``message_key``."""
+        self._refusals[error] = message_key
+
+    async def _run(
+        self, handler: CardActionHandler, turn_context: TurnContext, turn: TurnInfo, data: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        try:
+            return await handler(turn_context, turn, data)
+        except tuple(self._refusals) as error:
+            key = next(key for kind, key in self._refusals.items() if isinstance(error, kind))
+            logger.info("card action refused: %s", type(error).__name__)
+            await turn_context.send_activity(tr(turn.locale, key))
+            return None
 
     async def handle_execute(
         self, turn_context: TurnContext, turn: TurnInfo, verb: str, data: dict[str, Any]
@@ -59,7 +83,7 @@ class CardActionRouter:
             logger.warning("unknown card verb %r", verb)
             await turn_context.send_activity(tr(turn.locale, "unknown.hint"))
             return None
-        return await handler(turn_context, turn, data)
+        return await self._run(handler, turn_context, turn, data)
 
     async def handle_submit(self, turn_context: TurnContext, turn: TurnInfo, value: dict[str, Any]) -> None:
         """Action.Submit: same handler; a returned card replaces the card that was
@@ -69,7 +93,7 @@ class CardActionRouter:
             logger.warning("card submit without a known verb: %r", verb)
             await turn_context.send_activity(tr(turn.locale, "unknown.hint"))
             return
-        card = await self._handlers[verb](turn_context, turn, value)
+        card = await self._run(self._handlers[verb], turn_context, turn, value)
         if card is None:
             return
         replacement = card_activity(card)

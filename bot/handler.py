@@ -24,7 +24,8 @@ from bot.references import channel_reference_of, member_of, reference_of, team_o
 from bot.turn import CommandHandler, TurnInfo, send_card
 from cards.help import help_card
 from cards.welcome import welcome_card
-from forum.i18n import resolve_locale, tr
+from forum.i18n import N_, resolve_locale, tr
+from forum.permissions import NotCoordinatorError
 from forum.roster import Roster
 from forum.types import TeamInfo
 
@@ -48,6 +49,7 @@ class ForumBot(TeamsActivityHandler):
         self._commands: dict[str, CommandHandler] = {}
         self._specs: list[CommandSpec] = []
         self.card_actions = CardActionRouter()
+        self.card_actions.refuse(NotCoordinatorError, N_("refused.coordinator_only"))
         self.add_commands(COMMANDS)
         self.register_command("help", self._answer_help)
 

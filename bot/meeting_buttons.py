@@ -33,7 +33,6 @@ from forum.meetings import (
     MeetingOverError,
 )
 from forum.outbox import NoChannelError
-from forum.permissions import NotCoordinatorError
 from forum.rsvp import NotParticipantError
 
 logger = logging.getLogger(__name__)
@@ -53,9 +52,6 @@ class MeetingButtons(MeetingReplies):
         note, warning = tr(turn.locale, "rsvp.thanks"), False
         try:
             outcome = await self.service.answer(turn.actor, choice.meeting_id, choice.answer)
-        except MeetingNotFoundError:
-            await turn_context.send_activity(tr(turn.locale, "meeting.gone"))
-            return None
         except NotParticipantError:
             await turn_context.send_activity(tr(turn.locale, "rsvp.refused.not_member"))
             return None
@@ -96,12 +92,6 @@ class MeetingButtons(MeetingReplies):
         note = tr(turn.locale, "meeting.post.done")
         try:
             await self.service.post(turn.actor, meeting_id)
-        except NotCoordinatorError:
-            await turn_context.send_activity(tr(turn.locale, "refused.coordinator_only"))
-            return None
-        except MeetingNotFoundError:
-            await turn_context.send_activity(tr(turn.locale, "meeting.gone"))
-            return None
         except (ForumUnreachableError, NoChannelError):
             await turn_context.send_activity(tr(turn.locale, "meeting.post.no_channel"))
             return None
@@ -127,12 +117,6 @@ class MeetingButtons(MeetingReplies):
             return None
         try:
             meeting = await self.service.editable(turn.actor, meeting_id)
-        except NotCoordinatorError:
-            await turn_context.send_activity(tr(turn.locale, "refused.coordinator_only"))
-            return None
-        except MeetingNotFoundError:
-            await turn_context.send_activity(tr(turn.locale, "meeting.gone"))
-            return None
         except MeetingCancelledError:
             meeting = await self.service.by_id(meeting_id)
             await turn_context.send_activity(tr(turn.locale, "meeting.edit.cancelled", number=meeting.number))
@@ -167,12 +151,6 @@ class MeetingButtons(MeetingReplies):
             return None
         try:
             forum_id, values, previous = await self._form_target(turn, turn.forum_id, values)
-        except NotCoordinatorError:
-            await turn_context.send_activity(tr(turn.locale, "refused.coordinator_only"))
-            return None
-        except MeetingNotFoundError:
-            await turn_context.send_activity(tr(turn.locale, "meeting.gone"))
-            return None
         except MeetingCancelledError:
             await turn_context.send_activity(tr(turn.locale, "meeting.edit.cancelled", number=values.number))
             return None
@@ -187,9 +165,6 @@ class MeetingButtons(MeetingReplies):
         except MeetingInvalidError as exc:
             logger.info("meeting form refused: %s", exc)
             return await self._form_again(values, exc.errors, forum_id, turn)
-        except NotCoordinatorError:
-            await turn_context.send_activity(tr(turn.locale, "refused.coordinator_only"))
-            return None
         except MeetingCancelledError:
             await turn_context.send_activity(tr(turn.locale, "meeting.edit.cancelled", number=values.number))
             return None
@@ -219,14 +194,7 @@ class MeetingButtons(MeetingReplies):
         if meeting_id is None:
             await turn_context.send_activity(tr(turn.locale, "meeting.card_invalid"))
             return None
-        try:
-            meeting, changed = await self.service.cancel(turn.actor, meeting_id)
-        except NotCoordinatorError:
-            await turn_context.send_activity(tr(turn.locale, "refused.coordinator_only"))
-            return None
-        except MeetingNotFoundError:
-            await turn_context.send_activity(tr(turn.locale, "meeting.gone"))
-            return None
+        meeting, changed = await self.service.cancel(turn.actor, meeting_id)
         if changed and meeting.is_announced:
             self.kick()
         if not changed:

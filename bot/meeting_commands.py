@@ -177,6 +177,7 @@ def register_meeting_features(bot: ForumBot, jobs: JobRegistry, parts: MeetingFe
     bot.register_command("rsvp_names", commands.rsvp_names)
 
     buttons = MeetingButtons(parts)
+    bot.card_actions.refuse(MeetingNotFoundError, N_("meeting.gone"))
     bot.card_actions.register(VERB_RSVP, buttons.rsvp)
     bot.card_actions.register(VERB_REFRESH, buttons.refresh)
     bot.card_actions.register(VERB_POST, buttons.post)

@@ -111,3 +111,18 @@ async def test_with_app_id_unsigned_requests_get_401(settings_factory: Any, conn
         )
         assert response.status == 401
     assert connector.sent == []
+
+
+async def test_a_refusal_from_any_button_is_one_polite_sentence_and_no_card(driver: Driver) -> None:
+    from forum.permissions import NotCoordinatorError
+
+    async def coordinators_only(_ctx: TurnContext, _turn: TurnInfo, _data: dict[str, Any]) -> dict[str, Any]:
+        raise NotCoordinatorError("nope")
+
+    _bot(driver).bot.card_actions.register("test/guarded", coordinators_only)
+    status, body = await driver.post(card_execute(driver.service_url, MATTI, "test/guarded", {}))
+    assert status == 200 and body["type"] == "application/vnd.microsoft.activity.message"
+    assert "vain foorumin koordinaattoreille" in driver.connector.sent[-1].text
+    await driver.send(card_submit(driver.service_url, MATTI, {"verb": "test/guarded"}, reply_to_id="card-1"))
+    assert "vain foorumin koordinaattoreille" in driver.connector.sent[-1].text
+    assert driver.connector.updated == []
