@@ -24,7 +24,7 @@ from bot.references import channel_reference_of, member_of, reference_of, team_o
 from bot.turn import CommandHandler, TurnInfo, send_card
 from cards.help import help_card
 from cards.welcome import welcome_card
-from forum.i18n import N_, resolve_locale, tr
+from forum.i18n import N_, normalize_locale, resolve_locale, tr
 from forum.permissions import NotCoordinatorError
 from forum.roster import Roster
 from forum.types import TeamInfo
@@ -228,6 +228,7 @@ class ForumBot(TeamsActivityHandler):
                 service_url=activity.service_url or "",
                 channel_reference=channel_reference_of(activity, team_id),
                 locale=resolve_locale(activity.locale, default=self._default_locale),
+                locale_known=normalize_locale(activity.locale) is not None,
             )
         )
         members = await self._paged_members(turn_context)

@@ -86,7 +86,7 @@ async def import_programme(
     if programme.time_zone is not None:
         forum.time_zone = programme.time_zone
     if programme.locale is not None:
-        forum.locale = programme.locale
+        forum.locale, forum.locale_known = programme.locale, True
     if programme.reminder_offsets_hours is not None:
         forum.reminder_offsets_hours = list(programme.reminder_offsets_hours)
     await _import_museums(session, forum_id, programme.museums, report)

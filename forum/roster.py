@@ -64,8 +64,12 @@ class Roster:
             row = await repo.forum_by_team(session, team.team_id)
             is_new = row is None or not row.active
             if row is None:
-                row = ForumRow(team_id=team.team_id, locale=team.locale)
+                row = ForumRow(team_id=team.team_id, locale=team.locale, locale_known=team.locale_known)
                 session.add(row)
+            elif team.locale_known and not row.locale_known:
+                # Teams sends a locale-less conversationUpdate and an installationUpdate with
+                # the installer's locale together, in either order: the one that says it wins.
+                row.locale, row.locale_known = team.locale, True
             row.name = team.name or row.name
             row.tenant_id = team.tenant_id or row.tenant_id
             row.service_url = team.service_url or row.service_url

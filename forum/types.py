@@ -33,6 +33,8 @@ class TeamInfo:
     service_url: str
     channel_reference: dict[str, Any] = field(default_factory=dict)
     locale: str = "fi"
+    locale_known: bool = True
+    """False when the install event did not say its language and ``locale`` is the default."""
 
 
 @dataclass(frozen=True)

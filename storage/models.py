@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.types import UtcDateTime, utcnow
@@ -38,6 +38,10 @@ class ForumRow(TimestampMixin, Base):
     service_url: Mapped[str] = mapped_column(String(512), default="")
     channel_reference: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     locale: Mapped[str] = mapped_column(String(8), default="fi")
+    locale_known: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    """False while ``locale`` is only the default: the event that registered the forum did not
+    say its language (Teams' conversationUpdate never does); the next install event that says
+    it sets it."""
     time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Helsinki")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     reminder_offsets_hours: Mapped[list[int]] = mapped_column(JSON, default=lambda: [168, 24])

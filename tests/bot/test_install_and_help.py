@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.support.activities import (
     ERIK,
     EVERYONE,
@@ -130,3 +132,39 @@ async def test_personal_chat_learns_email_so_configured_coordinator_is_recognise
     driver.connector.members[personal_conversation(KAISA)["id"]] = [KAISA.member()]
     await driver.send(personal_message(driver.service_url, KAISA, "apua"))
     assert "koordinaattori lisää" in _all_text(driver.connector.sent[-1].cards[0])
+
+
+async def _forum_locale(bot_client: Any) -> str:
+    from bot.components import BOT
+
+    forum = await bot_client.server.app[BOT].roster.forum_for_team(TEAM_ID)
+    assert forum is not None
+    return str(forum.locale)
+
+
+@pytest.mark.parametrize("locale_less_first", [True, False])
+async def test_forum_language_is_the_install_event_that_says_it_whatever_the_order(
+    driver: Driver, bot_client: Any, locale_less_first: bool
+) -> None:
+    """Teams' conversationUpdate (bot added) carries no locale; its installationUpdate does.
+
+    The two come together in either order (the Playground's General: en-US). The forum's
+    language (channel cards, reminders) used to be the default (fi) whenever the
+    locale-less event happened to be handled first.
+    """
+    from tests.support.activities import bot_added_to_team
+
+    driver.connector.members[TEAM_ID] = [m.member() for m in EVERYONE]
+    events = [
+        bot_added_to_team(driver.service_url, KAISA, locale=None),
+        installation_update(driver.service_url, KAISA, locale="en-US"),
+    ]
+    for event in events if locale_less_first else reversed(events):
+        await driver.send(event)
+    assert await _forum_locale(bot_client) == "en"
+
+
+async def test_a_forum_language_once_known_is_kept_by_later_install_events(driver: Driver, bot_client: Any) -> None:
+    await driver.install(locale="sv-SE")
+    await driver.send(installation_update(driver.service_url, KAISA, locale="en-US"))
+    assert await _forum_locale(bot_client) == "sv"

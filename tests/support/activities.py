@@ -62,7 +62,7 @@ EVERYONE = (KAISA, MATTI, LIISA, ERIK, ANNA)
 
 
 def _base(
-    kind: str, service_url: str, conversation: dict[str, Any], user: dict[str, Any], locale: str = "fi-FI"
+    kind: str, service_url: str, conversation: dict[str, Any], user: dict[str, Any], locale: str | None = "fi-FI"
 ) -> dict[str, Any]:
     return {
         "type": kind,
@@ -150,7 +150,8 @@ def installation_update(
     return activity
 
 
-def bot_added_to_team(service_url: str, user: User, locale: str = "fi-FI") -> dict[str, Any]:
+def bot_added_to_team(service_url: str, user: User, locale: str | None = "fi-FI") -> dict[str, Any]:
+    """``locale=None``: as Teams really sends it (a conversationUpdate says no locale)."""
     activity = _base("conversationUpdate", service_url, channel_conversation(), user.account(), locale)
     activity["membersAdded"] = [dict(BOT)]
     activity["channelData"] = team_channel_data(event="teamMemberAdded")
