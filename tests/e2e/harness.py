@@ -12,9 +12,11 @@ Plain helpers, no pytest in here (``conftest.py`` wires them into fixtures):
   headless Chromium, abort every non-loopback request, and open the playground.
 * :meth:`Playground.events` reads the playground's own recording of every exchange with
   the bot (both directions, with status codes); :meth:`BotProcess.errors_since` the bot's log.
-* Page helpers (``open_team_channel``, ``open_personal_chat``, ``send_message``,
-  ``wait_for_card_text``, ``click_card_button``, ``screenshot``...) know the
-  playground's DOM so the tests do not.
+* Page helpers (``open_team_channel``, ``install_into_team``, ``open_personal_chat``,
+  ``send_message``, ``wait_for_card_text``, ``click_card_button``, ``fill_card_input``,
+  ``pick_card_date``, ``select_card_choice``, ``screenshot``, ``screenshot_card``...) know
+  the playground's DOM so the tests do not.
+* :meth:`BotProcess.manage` runs ``manage.py`` against the bot's database.
 
 What the playground (0.2.28) does, learned by driving it (see README.md):
 every page load selects the personal chat and sends it ``installationUpdate``
@@ -27,6 +29,16 @@ conversation view is client-side: a new page starts empty. In a channel the bot
 only hears posts that @mention it; new posts are listed newest first, replies go
 into the post's thread. Every activity carries ``locale: en-US`` whatever the
 machine's locale.
+
+Cards (learned with the meetings flow): an Action.Execute's returned card replaces the
+pressed card; the bot's ``update_activity`` (PUT) replaces a card in place; a proactive
+message to a conversation that is not open shows when it is opened. Not supported: a
+card's ``refresh`` (no ``adaptiveCard/action`` refresh invoke is ever sent; the log panel
+says "User specific view is not supported yet") and ``msteams.width: Full`` ("Full width
+control is not supported yet"). Input.Date is a Fluent date picker that ignores typed
+text (:func:`pick_card_date`); a compact Input.ChoiceSet is a combobox
+(:func:`select_card_choice`); Action.OpenUrl is a button with role ``link``. The
+browser's locale (fi-FI here) formats the pickers' dates and times and the timestamps.
 
 Timeouts here are upper bounds for waiting, never assertions about speed.
 """
@@ -48,6 +60,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
@@ -278,13 +291,18 @@ class Playground:
         """What the bot sent to the playground's connector (sends, replies, updates), oldest first."""
         return [e["request"]["body"] for e in self.events() if e.get("direction") == FROM_BOT]
 
+    def event_mark(self) -> int:
+        """How many exchanges are recorded now; pass it as ``since`` to see only later ones."""
+        return len(self.events())
+
     def wait_for_events(
-        self, predicate: Callable[[dict[str, Any]], bool], timeout: float = DEFAULT_TIMEOUT_MS
+        self, predicate: Callable[[dict[str, Any]], bool], timeout: float = DEFAULT_TIMEOUT_MS, *, since: int = 0
     ) -> list[dict[str, Any]]:
-        """Wait (``timeout`` ms at most) until some recorded exchanges match ``predicate``; return them."""
+        """Wait (``timeout`` ms at most) until some exchanges recorded after the first ``since``
+        match ``predicate``; return them (empty when none did in time)."""
         deadline = time.monotonic() + timeout / 1000
         while True:
-            matching = [event for event in self.events() if predicate(event)]
+            matching = [event for event in self.events()[since:] if predicate(event)]
             if matching or time.monotonic() > deadline:
                 return matching
             time.sleep(0.1)
@@ -376,6 +394,18 @@ class BotProcess:
             shutil.rmtree(self.data_dir, ignore_errors=True)
             self.data_dir = None
 
+    def manage(self, *args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
+        """Run ``python manage.py ARGS`` against this bot's database (same environment as the bot)."""
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=self.cwd,
+            env=self.environment(),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
     def log_mark(self) -> int:
         """A position in the bot's log; pass it to :meth:`errors_since`."""
         try:
@@ -460,6 +490,39 @@ def open_team_channel(page: Page, channel_name: str = GENERAL, team_name: str = 
     """Select a channel of the team. The first time in a page this installs the bot there."""
     channel_item(page, channel_name, team_name).click()
     page.get_by_role("button", name="Post", exact=True).wait_for()
+
+
+def install_into_team(page: Page, playground: Playground, channel_name: str = GENERAL) -> None:
+    """Open a channel and wait until the bot has handled the install it triggers.
+
+    Opening a channel (first time in a page) sends ``installationUpdate`` and
+    ``conversationUpdate``; an exchange is recorded when the bot has answered it, so
+    once both are recorded the forum exists in the bot's database (what ``manage.py``
+    needs). The welcome card is no sign: it is posted once per bot, not per page.
+    """
+    mark = playground.event_mark()
+    open_team_channel(page, channel_name)
+    wanted = {"installationUpdate", "conversationUpdate"}
+
+    def install_exchange(event: dict[str, Any]) -> bool:
+        body = event["request"].get("body") or {}
+        return (
+            event.get("direction") == TO_BOT
+            and event.get("activityName") in wanted
+            and (body.get("conversation") or {}).get("conversationType") == "channel"
+        )
+
+    deadline = time.monotonic() + DEFAULT_TIMEOUT_MS / 1000
+    while True:
+        seen = playground.wait_for_events(install_exchange, since=mark)
+        if {event["activityName"] for event in seen} >= wanted:
+            break
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the bot did not answer the install in {channel_name!r}: saw {seen!r}")
+        page.wait_for_timeout(100)
+    failed = [event["response"] for event in seen if event["response"]["statusCode"] >= 300]
+    if failed:
+        raise AssertionError(f"the bot refused the install: {failed!r}")
 
 
 def open_personal_chat(page: Page) -> None:
@@ -588,9 +651,12 @@ def click_card_button(page: Page, title: str, card: Locator | str | None = None)
 
 
 def fill_card_input(page: Page, label: str, value: str, card: Locator | str | None = None) -> None:
-    """Fill an Input.Text/Number/Date on a card, found by its label or placeholder."""
+    """Fill an Input.Text/Number on a card, found by its label (a required one's too:
+    ``Theme *``) or placeholder. For an Input.Date use :func:`pick_card_date`."""
     scope = _card_scope(page, card)
     field_ = scope.get_by_label(label, exact=True)
+    if field_.count() == 0:
+        field_ = scope.get_by_label(label_starting(label))
     if field_.count() == 0:
         field_ = scope.get_by_placeholder(label, exact=True)
     field_.first.fill(value)
@@ -602,10 +668,88 @@ def choose_card_option(page: Page, option: str, card: Locator | str | None = Non
     scope.get_by_label(option, exact=True).check()
 
 
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")  # fmt: skip
+
+
+def label_starting(label: str) -> re.Pattern[str]:
+    """An accessible name that is ``label`` followed by more (``Date *``, an error text...).
+
+    Not ``\\b``: Playwright runs the pattern in JavaScript, where ``\\b`` does not see
+    ``ä`` as a letter (``Päivä`` would never match).
+    """
+    return re.compile(rf"^{re.escape(label)}(\s|\*|$)")
+
+
+def _card_field(scope: Locator, label: str) -> Locator:
+    """An input on a card by its label: exact first, then a label that starts with it (``Date *``)."""
+    field_ = scope.get_by_label(label, exact=True)
+    if field_.count() == 0:
+        field_ = scope.get_by_label(label_starting(label))
+    return field_.first
+
+
+def pick_card_date(page: Page, label: str, day: date, card: Locator | str | None = None) -> None:
+    """Set an Input.Date through the playground's date picker (it ignores typed text).
+
+    The picker is Fluent UI's: a dialog with "Next month" and one button per day
+    labelled like ``25, December, 2026`` (English whatever the browser locale).
+    """
+    scope = _card_scope(page, card)
+    _card_field(scope, label).click()
+    dialog = page.locator('[role="dialog"]').last
+    dialog.wait_for()
+    day_button = dialog.locator(f'button[aria-label="{day.day}, {_MONTHS[day.month - 1]}, {day.year}"]')
+    for _ in range(36):
+        if day_button.count() and day_button.first.is_visible():
+            break
+        dialog.get_by_title(re.compile(r"^Next month")).click()
+    day_button.first.click()
+    dialog.wait_for(state="hidden")
+
+
+def select_card_choice(page: Page, label: str, option: str, card: Locator | str | None = None) -> None:
+    """Pick ``option`` in a compact Input.ChoiceSet (a combobox with a drop-down list)."""
+    scope = _card_scope(page, card)
+    scope.get_by_role("combobox", name=label_starting(label)).first.click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def card_field_value(page: Page, label: str, card: Locator | str | None = None) -> str:
+    """What an input on a card shows now (as the browser displays it)."""
+    return _card_field(_card_scope(page, card), label).input_value()
+
+
 def screenshot(page: Page, name: str, artifacts: Path = ARTIFACTS_DIR) -> Path:
     """Save a full-page PNG as ``artifacts/<name>.png`` and return its path."""
     artifacts.mkdir(parents=True, exist_ok=True)
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "screenshot"
     path = artifacts / f"{safe}.png"
     page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def screenshot_card(card: Locator, name: str, artifacts: Path = ARTIFACTS_DIR) -> Path:
+    """Save just one card as ``artifacts/<name>.png``, whole.
+
+    The conversation pane scrolls inside a fixed page, so a card taller than the
+    window would be cut (and covered by the top bar): the window is made tall
+    enough for the moment of the shot.
+    """
+    artifacts.mkdir(parents=True, exist_ok=True)
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "card"
+    path = artifacts / f"{safe}.png"
+    page = card.page
+    viewport = page.viewport_size
+    box = card.bounding_box()
+    needed = int(box["height"]) + 400 if box else 0
+    grown = viewport if viewport is not None and needed > viewport["height"] else None
+    if grown is not None:
+        page.set_viewport_size({"width": grown["width"], "height": needed})
+    try:
+        card.scroll_into_view_if_needed()
+        card.screenshot(path=str(path))
+    finally:
+        if grown is not None:
+            page.set_viewport_size(grown)
     return path
