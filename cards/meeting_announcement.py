@@ -43,9 +43,7 @@ def marker(meeting: Meeting, locale: str) -> Element | None:
             [text(tr(locale, "meeting.marker.cancelled"), weight="Bolder", color="Attention")], style="attention"
         )
     if meeting.edited_since_announced:
-        return container(
-            [text(tr(locale, "meeting.marker.updated"), weight="Bolder", color="Warning")], style="warning"
-        )
+        return container([text(tr(locale, "meeting.marker.updated"), weight="Bolder")], style="warning")
     return None
 
 
