@@ -26,7 +26,7 @@ from cards.help import help_card
 from cards.welcome import welcome_card
 from forum.i18n import N_, normalize_locale, resolve_locale, tr
 from forum.permissions import NotCoordinatorError
-from forum.roster import Roster
+from forum.roster import Actor, Roster
 from forum.types import TeamInfo
 
 logger = logging.getLogger(__name__)
@@ -74,8 +74,16 @@ class ForumBot(TeamsActivityHandler):
     async def turn_info(self, turn_context: TurnContext) -> TurnInfo:
         activity = turn_context.activity
         team = team_of(activity)
-        member = member_of(activity.from_property, tenant_of(activity))
-        actor = await self._roster.identify(member, team["id"] if team else None)
+        tenant = tenant_of(activity)
+        is_personal = (activity.conversation.conversation_type or "personal") == "personal"
+        actor = await self._roster.identify(
+            member_of(activity.from_property, tenant),
+            team["id"] if team else None,
+            personal_reference=reference_of(activity) if is_personal else None,
+            locale=activity.locale,
+        )
+        if is_personal and not actor.person.email:
+            actor = await self._learn_member_details(turn_context, tenant) or actor
         forum_locale = actor.forum.locale if actor.forum is not None else None
         locale = resolve_locale(
             actor.person.preferred_locale, activity.locale, forum_locale, default=self._default_locale
@@ -84,7 +92,7 @@ class ForumBot(TeamsActivityHandler):
             actor=actor,
             locale=locale,
             team_id=team["id"] if team else None,
-            is_personal=(activity.conversation.conversation_type or "personal") == "personal",
+            is_personal=is_personal,
             time_zone=actor.forum.time_zone if actor.forum is not None else self._default_time_zone,
         )
 
@@ -92,8 +100,6 @@ class ForumBot(TeamsActivityHandler):
         activity = turn_context.activity
         if activity.from_property is None or not activity.from_property.id:
             return
-        if (activity.conversation.conversation_type or "personal") == "personal":
-            await self._remember_personal_chat(turn_context)
         turn = await self.turn_info(turn_context)
         if isinstance(activity.value, dict) and not (activity.text or "").strip():
             await self.card_actions.handle_submit(turn_context, turn, activity.value)
@@ -111,26 +117,20 @@ class ForumBot(TeamsActivityHandler):
             return
         await self._commands[command.name](turn_context, turn, command.argument)
 
-    async def _remember_personal_chat(self, turn_context: TurnContext) -> None:
-        """Keep the 1:1 reference for proactive messages, and learn who this is.
+    async def _learn_member_details(self, turn_context: TurnContext, tenant: str | None) -> Actor | None:
+        """Ask the roster API who this 1:1 user is; None when it cannot say.
 
         A 1:1 activity names the user only by ids; the e-mail that
         ``COORDINATORS`` may list comes from the roster API, asked once per
-        person (when we do not know their e-mail yet).
+        person (while we do not know their e-mail).
         """
         activity = turn_context.activity
-        tenant = tenant_of(activity)
-        person = await self._roster.remember_personal_conversation(
-            member_of(activity.from_property, tenant), reference_of(activity), activity.locale
-        )
-        if person.email:
-            return
         try:
             details = await TeamsInfo.get_member(turn_context, activity.from_property.id)
         except (ErrorResponseException, HttpOperationError, OSError) as exc:
             logger.info("member details for %s unavailable: %s", activity.from_property.id, exc)
-            return
-        await self._roster.update_person(member_of(details, tenant))
+            return None
+        return await self._roster.identify(member_of(details, tenant), None)
 
     async def _answer_help(self, turn_context: TurnContext, turn: TurnInfo, _argument: str) -> None:
         card = help_card(turn.locale, [spec.help for spec in self._specs], turn.actor.is_coordinator)
@@ -168,7 +168,7 @@ class ForumBot(TeamsActivityHandler):
         if team_of(turn_context.activity):
             await self._install_into_team(turn_context)
         elif turn_context.activity.from_property is not None:
-            await self._remember_personal_chat(turn_context)
+            await self.turn_info(turn_context)  # keeps the 1:1 reference and learns who this is
 
     async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
         team = team_of(turn_context.activity)

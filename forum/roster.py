@@ -143,29 +143,6 @@ class Roster:
 
         await self._write(work)
 
-    async def remember_personal_conversation(
-        self, member: MemberInfo, reference: dict[str, Any], locale: str | None
-    ) -> PersonView:
-        """Store the 1:1 conversation reference the outbox needs to reach this person."""
-
-        async def work(session: AsyncSession) -> PersonView:
-            person = await self._upsert_person(session, member)
-            person.personal_reference = reference
-            if locale:
-                person.last_seen_locale = locale
-            await session.flush()
-            return person_view(person)
-
-        return await self._write(work)
-
-    async def update_person(self, member: MemberInfo) -> PersonView:
-        """Record what the roster API told us about a person (name, e-mail)."""
-
-        async def work(session: AsyncSession) -> PersonView:
-            return person_view(await self._upsert_person(session, member))
-
-        return await self._write(work)
-
     async def set_preferred_locale(self, member: MemberInfo, locale: str) -> None:
         async def work(session: AsyncSession) -> None:
             person = await self._upsert_person(session, member)
@@ -173,15 +150,28 @@ class Roster:
 
         await self._write(work)
 
-    async def identify(self, member: MemberInfo, team_id: str | None) -> Actor:
+    async def identify(
+        self,
+        member: MemberInfo,
+        team_id: str | None,
+        *,
+        personal_reference: dict[str, Any] | None = None,
+        locale: str | None = None,
+    ) -> Actor:
         """Who is speaking, in which forum, and are they a coordinator there.
 
         In a channel the forum is the team's; in a 1:1 chat it is the forum the
         person most recently belongs to (the bot normally serves one forum).
+        A 1:1 turn passes its ``personal_reference`` (and ``locale``), kept in
+        the same transaction for the outbox to reach this person later.
         """
 
         async def work(session: AsyncSession) -> Actor:
             person = await self._upsert_person(session, member)
+            if personal_reference is not None:
+                person.personal_reference = personal_reference
+                if locale:
+                    person.last_seen_locale = locale
             membership: ParticipantRow | None = None
             forum: ForumRow | None = None
             if team_id:
