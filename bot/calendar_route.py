@@ -1,4 +1,4 @@
-"""``GET /calendar/{forum_id}/meeting-{number}.ics``: the "Add to calendar" download.
+"""``GET /calendar/{token}/meeting-{number}.ics``: the "Add to calendar" download.
 
 Why served by the bot: the file must always describe the meeting as it is
 now (a moved or cancelled meeting downloads with a higher SEQUENCE), so it is
@@ -16,16 +16,16 @@ from forum.meetings import MeetingNotFoundError
 
 logger = logging.getLogger(__name__)
 
-CALENDAR_ROUTE = r"/calendar/{forum_id:\d{1,9}}/meeting-{number:\d{1,6}}.ics"
+CALENDAR_ROUTE = r"/calendar/{token:[A-Za-z0-9_-]{16,64}}/meeting-{number:\d{1,6}}.ics"
 """Matches ``forum.calendar.calendar_path``."""
 
 
 async def calendar_file(request: web.Request) -> web.StreamResponse:
-    forum_id = int(request.match_info["forum_id"])
+    token = request.match_info["token"]
     number = int(request.match_info["number"])
     service = request.app[MEETINGS].service
     try:
-        body = await service.calendar(forum_id, number, request.query.get("lang"))
+        body = await service.calendar(token, number, request.query.get("lang"))
     except MeetingNotFoundError:
         raise web.HTTPNotFound(text="no such meeting") from None
     return web.Response(

@@ -26,13 +26,17 @@ def meeting_uid(meeting: Meeting) -> str:
     return f"meeting-{meeting.forum_id}-{meeting.number}@{UID_DOMAIN}"
 
 
-def calendar_path(forum_id: int, number: int) -> str:
-    """The stable path the bot serves the file at (see ``bot/calendar_route.py``)."""
-    return f"/calendar/{forum_id}/meeting-{number}.ics"
+def calendar_path(meeting: Meeting) -> str:
+    """The stable path the bot serves the file at (see ``bot/calendar_route.py``).
+
+    It carries the meeting's random ``calendar_token``, not guessable ids: the
+    file holds the online join link, which only the forum should have.
+    """
+    return f"/calendar/{meeting.calendar_token}/meeting-{meeting.number}.ics"
 
 
 def calendar_url(base_url: str, meeting: Meeting, locale: str | None = None) -> str:
-    url = base_url.rstrip("/") + calendar_path(meeting.forum_id, meeting.number)
+    url = base_url.rstrip("/") + calendar_path(meeting)
     return f"{url}?lang={locale}" if locale else url
 
 

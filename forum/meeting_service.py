@@ -29,6 +29,7 @@ from forum.meetings import (
     cancel_meeting,
     create_meeting,
     get_meeting,
+    get_meeting_by_calendar_token,
     get_meeting_by_id,
     list_meetings,
     museum_names,
@@ -95,12 +96,12 @@ class MeetingService:
         async with self._sessions() as session:
             return await next_free_number(session, forum_id)
 
-    async def calendar(self, forum_id: int, number: int, locale: str | None) -> bytes:
+    async def calendar(self, token: str, number: int, locale: str | None) -> bytes:
         """The meeting's .ics in the reader's language (the forum's when not given)."""
         async with self._sessions() as session:
-            meeting = await get_meeting(session, forum_id, number)
-            forum = await roster_repo.forum_by_id(session, forum_id)
-            if forum is None:
+            meeting = await get_meeting_by_calendar_token(session, token)
+            forum = await roster_repo.forum_by_id(session, meeting.forum_id)
+            if forum is None or meeting.number != number:
                 raise MeetingNotFoundError(number)
             chosen = resolve_locale(locale, forum.locale)
             return meeting_ics(meeting, locale=chosen, time_zone=forum.time_zone, stamp=self._clock())

@@ -92,6 +92,7 @@ class Meeting:
     revision: int
     announced_at: datetime | None
     announcement_key: str | None
+    calendar_token: str = ""
 
     @property
     def is_cancelled(self) -> bool:
@@ -225,6 +226,7 @@ def meeting_view(row: MeetingRow) -> Meeting:
         revision=row.revision,
         announced_at=row.announced_at,
         announcement_key=row.announcement_key,
+        calendar_token=row.calendar_token,
     )
 
 
@@ -262,6 +264,13 @@ async def get_meeting(session: AsyncSession, forum_id: int, number: int) -> Meet
     row = await repo.meeting_by_number(session, forum_id, number)
     if row is None:
         raise MeetingNotFoundError(number)
+    return meeting_view(row)
+
+
+async def get_meeting_by_calendar_token(session: AsyncSession, token: str) -> Meeting:
+    row = await repo.meeting_by_calendar_token(session, token)
+    if row is None:
+        raise MeetingNotFoundError(token)
     return meeting_view(row)
 
 

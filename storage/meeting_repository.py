@@ -28,6 +28,11 @@ async def meeting_by_number(session: AsyncSession, forum_id: int, number: int) -
     return (await session.scalars(query)).unique().one_or_none()
 
 
+async def meeting_by_calendar_token(session: AsyncSession, token: str) -> MeetingRow | None:
+    query = select(MeetingRow).where(MeetingRow.calendar_token == token)
+    return (await session.scalars(query)).unique().one_or_none()
+
+
 async def meetings_of(session: AsyncSession, forum_id: int) -> Sequence[MeetingRow]:
     query = select(MeetingRow).where(MeetingRow.forum_id == forum_id).order_by(MeetingRow.number)
     return (await session.scalars(query)).unique().all()

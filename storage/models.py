@@ -8,6 +8,7 @@ their membership in one forum.
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,10 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueC
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.types import UtcDateTime, utcnow
+
+
+def new_calendar_token() -> str:
+    return secrets.token_urlsafe(24)
 
 
 class Base(DeclarativeBase):
@@ -105,7 +110,10 @@ class MeetingRow(TimestampMixin, Base):
     announcement card and its reminders always know which version they show."""
 
     __tablename__ = "meeting"
-    __table_args__ = (UniqueConstraint("forum_id", "number", name="uq_meeting_forum_number"),)
+    __table_args__ = (
+        UniqueConstraint("forum_id", "number", name="uq_meeting_forum_number"),
+        UniqueConstraint("calendar_token", name="uq_meeting_calendar_token"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     forum_id: Mapped[int] = mapped_column(ForeignKey("forum.id", ondelete="CASCADE"), index=True)
@@ -122,6 +130,8 @@ class MeetingRow(TimestampMixin, Base):
     revision: Mapped[int] = mapped_column(Integer, default=1)
     announced_at: Mapped[datetime | None] = mapped_column()
     announcement_key: Mapped[str | None] = mapped_column(String(255))
+    calendar_token: Mapped[str] = mapped_column(String(64), default=new_calendar_token)
+    """Unguessable part of the meeting's .ics URL: the file holds the join link."""
 
     host_museum: Mapped[MuseumRow | None] = relationship(lazy="joined")
 

@@ -1,4 +1,5 @@
-"""``GET /calendar/{forum}/meeting-{n}.ics``: the "Add to calendar" file, always current."""
+"""``GET /calendar/{token}/meeting-{n}.ics``: the "Add to calendar" file, always current,
+and only for those who were given the link (it holds the online join link)."""
 
 from __future__ import annotations
 
@@ -24,8 +25,8 @@ async def download(driver: Driver, path: str) -> tuple[int, str, str]:
 
 async def test_calendar_file_follows_the_meeting(driver: Driver) -> None:
     await driver.install()
-    forum_id = await seed_programme(driver, programme_text(future_day()))
-    path = f"/calendar/{forum_id}/meeting-1.ics"
+    await seed_programme(driver, programme_text(future_day()))
+    path = f"/calendar/{(await meeting_row(driver)).calendar_token}/meeting-1.ics"
 
     status, content_type, body = await download(driver, path)
     assert status == 200 and content_type.startswith("text/calendar")
@@ -54,19 +55,25 @@ async def test_calendar_file_follows_the_meeting(driver: Driver) -> None:
 
 async def test_calendar_link_on_the_card_points_at_the_route(driver: Driver) -> None:
     await driver.install()
-    forum_id = await seed_programme(driver, programme_text(future_day()))
+    await seed_programme(driver, programme_text(future_day()))
     meeting = await meeting_row(driver)
     mine = invoke_card(await press(driver, KAISA, "meeting.refresh", {"meetingId": meeting.id}))
     [calendar] = [a for a in mine["actions"] if a["type"] == "Action.OpenUrl"]
     assert calendar["title"] == "Lisää kalenteriin"
-    assert calendar["url"].endswith(f"/calendar/{forum_id}/meeting-1.ics?lang=fi")
+    assert calendar["url"].endswith(f"/calendar/{meeting.calendar_token}/meeting-1.ics?lang=fi")
+    assert len(meeting.calendar_token) >= 32
     status, _, _ = await download(driver, calendar["url"].split("127.0.0.1:3978", 1)[-1])
     assert status == 200
 
 
-async def test_unknown_meeting_or_bad_path_is_404(driver: Driver) -> None:
+async def test_unknown_meeting_guessed_or_bad_path_is_404(driver: Driver) -> None:
     await driver.install()
     forum_id = await seed_programme(driver, programme_text(future_day()))
-    assert (await download(driver, f"/calendar/{forum_id}/meeting-99.ics"))[0] == 404
-    assert (await download(driver, "/calendar/999/meeting-1.ics"))[0] == 404
-    assert (await download(driver, f"/calendar/{forum_id}/meeting-x.ics"))[0] == 404
+    token = (await meeting_row(driver)).calendar_token
+    assert (await download(driver, f"/calendar/{token}/meeting-1.ics"))[0] == 200
+    # The old guessable shape (forum id + number) and a made-up token find nothing.
+    assert (await download(driver, f"/calendar/{forum_id}/meeting-1.ics"))[0] == 404
+    assert (await download(driver, "/calendar/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/meeting-1.ics"))[0] == 404
+    # The right token with another meeting's number is refused too.
+    assert (await download(driver, f"/calendar/{token}/meeting-2.ics"))[0] == 404
+    assert (await download(driver, f"/calendar/{token}/meeting-x.ics"))[0] == 404

@@ -30,7 +30,7 @@ from tests.support.golden import assert_matches_golden
 ZONE = "Europe/Helsinki"
 START = datetime(2027, 2, 10, 10, 0, tzinfo=ZoneInfo(ZONE)).astimezone(UTC)
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
-URL = "https://foorumibotti.example/calendar/1/meeting-5.ics"
+URL = "https://foorumibotti.example/calendar/Q2FsZW5kYXJUb2tlbkZvclRlc3Rz/meeting-5.ics"
 MEETING = Meeting(
     id=4, forum_id=1, number=5, theme="Näkökulmia käyttäjälähtöiseen kehittämiseen",
     description="Kenelle työtä tehdään? Käyttäjälähtöisen kehittämisen menetelmiä ja kokeilujen kuulumiset.",
@@ -38,6 +38,7 @@ MEETING = Meeting(
     venue_address="Kaivokatu 2, Helsinki", join_url="https://teams.microsoft.com/l/meetup-join/forum-5",
     rsvp_deadline=START - timedelta(days=7), status=MeetingStatus.SCHEDULED, revision=1,
     announced_at=None, announcement_key=None,
+    calendar_token="Q2FsZW5kYXJUb2tlbkZvclRlc3Rz",
 )  # fmt: skip
 POSTED = replace(MEETING, announced_at=NOW, announcement_key="meeting:4:announcement:r1")
 UPDATED = replace(POSTED, revision=2)

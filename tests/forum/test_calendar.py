@@ -17,6 +17,7 @@ MEETING = Meeting(
     starts_at=START.astimezone(UTC), ends_at=(START + timedelta(hours=6)).astimezone(UTC), host_museum_id=1,
     host_museum="Ateneum", venue_address="Kaivokatu 2, Helsinki", join_url="https://teams.example/join",
     rsvp_deadline=None, status=MeetingStatus.SCHEDULED, revision=3, announced_at=None, announcement_key=None,
+    calendar_token="Q2FsZW5kYXJUb2tlbkZvclRlc3Rz",
 )  # fmt: skip
 STAMP = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
@@ -49,4 +50,7 @@ def test_cancelled_keeps_the_uid() -> None:
 
 
 def test_url() -> None:
-    assert calendar_url("https://bot.example/", MEETING, "sv") == "https://bot.example/calendar/2/meeting-5.ics?lang=sv"
+    assert (
+        calendar_url("https://bot.example/", MEETING, "sv")
+        == "https://bot.example/calendar/Q2FsZW5kYXJUb2tlbkZvclRlc3Rz/meeting-5.ics?lang=sv"
+    )
