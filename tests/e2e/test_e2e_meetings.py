@@ -302,3 +302,19 @@ def test_coordinator_announces_a_meeting_and_an_rsvp_updates_the_channel_card(
     assert delivered and int(delivered.group(1)) >= 4, status_text
     for stuck in ("Undeliverable", "Failed"):
         assert re.search(rf"{stuck}\s+0\b", status_text), status_text
+
+    # --- 7. an edit updates the posted card in place, with an "updated" band ----------------
+    harness.send_message(page, f"meeting edit {number}")
+    edit_form = harness.wait_for_card_text(page, f"Edit meeting {number}", also=["Theme", "Starts at"])
+    harness.select_card_choice(page, "Starts at", "11.00", edit_form)
+    mark = playground.event_mark()
+    harness.click_card_button(page, "Save", edit_form)
+    harness.wait_for_card_text(page, "Saved. The announcement in the channel is being updated.", also=[THEME])
+    moved = f"{english_day(meeting_day)} at 11:00–16:00"
+    assert playground.wait_for_events(bot_updates(announcement_id, moved), since=mark), "no in-place update"
+    harness.open_team_channel(page, harness.GENERAL)
+    card = harness.wait_for_card_text(page, THEME, also=["Updated – the details have changed", moved])
+    shoot(page, "meetings-15-edited-in-place", card)
+    assert_readable(card.inner_text())
+    assert harness.card_count(page, THEME) == 1, "the edit posted a second card"
+    assert not playground.wait_for_events(bot_posts_to(team_id, THEME), timeout=0, since=mark), "a second post"
