@@ -104,29 +104,6 @@ async def outbox_rows(driver: Driver, purpose: str | None = None) -> list[Outbox
         return list((await session.scalars(query)).all())
 
 
-def all_text(card: dict[str, Any]) -> str:
-    """Every TextBlock, fact and action title of a card, one per line."""
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "TextBlock":
-                found.append(str(node["text"]))
-            if "title" in node and "value" in node and node.get("type") is None:
-                found.append(f"{node['title']}: {node['value']}")
-            if str(node.get("type", "")).startswith("Action.") and "title" in node:
-                found.append(str(node["title"]))
-            for key, value in node.items():
-                if key != "fallback":
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
-    return "\n".join(found)
-
-
 def verbs_of(card: dict[str, Any]) -> list[str]:
     return [a["verb"] for a in card.get("actions", []) if a.get("type") == "Action.Execute"]
 

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from bot.components import DATABASE, DELIVERY
 from forum.outbox import ChannelTarget, PersonTarget, enqueue_message
 from storage.models import ForumRow, PersonRow
-from tests.bot.test_install_and_help import _all_text
 from tests.support.activities import KAISA, MATTI, TEAM_ID, personal_message
+from tests.support.cards import all_text
 from tests.support.driver import Driver
 
 
@@ -54,13 +54,13 @@ async def test_status_shows_counts_and_who_was_not_reached(driver: Driver, bot_c
     await app[DELIVERY].worker.drain()
 
     await driver.send(personal_message(driver.service_url, KAISA, "tila"))
-    text = _all_text(driver.connector.sent[-1].cards[0])
+    text = all_text(driver.connector.sent[-1].cards[0])
     assert "Viestien toimitus" in text
     assert "Matti Museolainen" in text and "Muistutus tapaamisesta" in text and "Ei tavoitettu" in text
     assert "403" in text
 
     await driver.send(personal_message(driver.service_url, KAISA, "status", locale="en-US"))
-    assert "Undeliverable" in _all_text(driver.connector.sent[-1].cards[0])
+    assert "Undeliverable" in all_text(driver.connector.sent[-1].cards[0])
 
 
 async def test_status_is_for_coordinators_only(driver: Driver) -> None:
@@ -72,7 +72,7 @@ async def test_status_is_for_coordinators_only(driver: Driver) -> None:
 async def test_status_with_nothing_sent_yet(driver: Driver) -> None:
     await driver.install()
     await driver.send(personal_message(driver.service_url, KAISA, "tila"))
-    assert "ei ole vielä lähetetty" in _all_text(driver.connector.sent[-1].cards[0])
+    assert "ei ole vielä lähetetty" in all_text(driver.connector.sent[-1].cards[0])
 
 
 async def test_the_pump_ticks_on_its_interval(settings_factory: Any, connector: Any) -> None:

@@ -17,31 +17,15 @@ from tests.support.activities import (
     personal_message,
     team_renamed,
 )
+from tests.support.cards import all_text
 from tests.support.driver import Driver
-
-
-def _all_text(card: dict[str, Any]) -> str:
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "TextBlock":
-                found.append(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
-    return "\n".join(found)
 
 
 async def test_install_posts_one_finnish_welcome_card_in_general(driver: Driver) -> None:
     await driver.install()
     welcome = driver.connector.sent_to(TEAM_ID)
     assert len(welcome) == 1
-    text = _all_text(welcome[0].cards[0])
+    text = all_text(welcome[0].cards[0])
     assert "Foorumibotti" in text and "apua" in text
     assert "5 jäsentä" in text
 
@@ -52,7 +36,7 @@ async def test_install_posts_one_finnish_welcome_card_in_general(driver: Driver)
 
 async def test_install_in_swedish_team_welcomes_in_swedish(driver: Driver) -> None:
     await driver.install(locale="sv-SE")
-    text = _all_text(driver.connector.sent_to(TEAM_ID)[0].cards[0])
+    text = all_text(driver.connector.sent_to(TEAM_ID)[0].cards[0])
     assert "Hej" in text and "hjälp" in text
 
 
@@ -60,12 +44,12 @@ async def test_help_in_personal_chat_lists_commands_coordinators_see_theirs(driv
     await driver.install()
     driver.connector.clear()
     await driver.send(personal_message(driver.service_url, MATTI, "apua"))
-    participant_card = _all_text(driver.connector.sent[-1].cards[0])
+    participant_card = all_text(driver.connector.sent[-1].cards[0])
     assert "kieli" in participant_card
     assert "koordinaattori lisää" not in participant_card
 
     await driver.send(personal_message(driver.service_url, KAISA, "help", locale="en-US"))
-    coordinator_card = _all_text(driver.connector.sent[-1].cards[0])
+    coordinator_card = all_text(driver.connector.sent[-1].cards[0])
     assert "Foorumibotti commands" in coordinator_card
     assert "coordinator add" in coordinator_card
 
@@ -92,7 +76,7 @@ async def test_participant_cannot_promote_coordinator_can(driver: Driver) -> Non
     await driver.send(personal_message(driver.service_url, KAISA, "koordinaattori lisää Erik"))
     assert "Erik Sandström on nyt koordinaattori" in driver.connector.sent[-1].text
     await driver.send(personal_message(driver.service_url, ERIK, "apua"))
-    assert "koordinaattori lisää" in _all_text(driver.connector.sent[-1].cards[0])
+    assert "koordinaattori lisää" in all_text(driver.connector.sent[-1].cards[0])
 
 
 async def test_roster_follows_member_removal_and_rename(driver: Driver, bot_client: Any) -> None:
@@ -131,7 +115,7 @@ async def test_personal_chat_learns_email_so_configured_coordinator_is_recognise
 
     driver.connector.members[personal_conversation(KAISA)["id"]] = [KAISA.member()]
     await driver.send(personal_message(driver.service_url, KAISA, "apua"))
-    assert "koordinaattori lisää" in _all_text(driver.connector.sent[-1].cards[0])
+    assert "koordinaattori lisää" in all_text(driver.connector.sent[-1].cards[0])
 
 
 async def _forum_locale(bot_client: Any) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from tests.bot.meeting_helpers import (
-    all_text,
     future_day,
     invoke_card,
     meeting_row,
@@ -15,6 +14,7 @@ from tests.bot.meeting_helpers import (
     verbs_of,
 )
 from tests.support.activities import KAISA, MATTI, TEAM_ID, channel_message, personal_message
+from tests.support.cards import all_text
 from tests.support.driver import Driver
 
 KAISA_CHAT = "a:personal-kaisa"

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from bot.components import DATABASE
 from storage.models import ScheduledJobRow
 from tests.bot.meeting_helpers import (
-    all_text,
     future_day,
     inputs_of,
     invoke_card,
@@ -26,6 +25,7 @@ from tests.bot.meeting_helpers import (
 )
 from tests.bot.test_meetings_rsvp import CHANNEL, announced, channel_updates
 from tests.support.activities import KAISA, MATTI, TEAM_ID, personal_message
+from tests.support.cards import all_text
 from tests.support.driver import Driver
 
 

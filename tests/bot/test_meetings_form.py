@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from tests.bot.meeting_helpers import (
-    all_text,
     error_under,
     future_day,
     inputs_of,
@@ -20,6 +19,7 @@ from tests.bot.meeting_helpers import (
     submitted,
 )
 from tests.support.activities import KAISA, MATTI, personal_message
+from tests.support.cards import all_text
 from tests.support.driver import Driver
 
 

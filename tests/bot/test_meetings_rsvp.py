@@ -6,7 +6,6 @@ import asyncio
 from typing import Any
 
 from tests.bot.meeting_helpers import (
-    all_text,
     future_day,
     invoke_card,
     meeting_row,
@@ -29,6 +28,7 @@ from tests.support.activities import (
     channel_conversation,
     personal_message,
 )
+from tests.support.cards import all_text
 from tests.support.driver import Driver
 
 CHANNEL = channel_conversation()
