@@ -27,7 +27,7 @@ from cards.welcome import welcome_card
 from forum.i18n import N_, normalize_locale, resolve_locale, tr
 from forum.permissions import NotCoordinatorError
 from forum.roster import Actor, Roster
-from forum.types import TeamInfo
+from forum.types import MemberInfo, TeamInfo
 
 logger = logging.getLogger(__name__)
 
@@ -235,11 +235,12 @@ class ForumBot(TeamsActivityHandler):
         count = await self._roster.sync_roster(registration.forum.id, members)
         if registration.is_new:
             locale = resolve_locale(activity.locale, registration.forum.locale, default=self._default_locale)
-            await self._post_to_channel(turn_context, welcome_card(locale, count))
+            # Install events arrive in the General channel itself, so the reply lands there.
+            await send_card(turn_context, welcome_card(locale, count))
 
-    async def _paged_members(self, turn_context: TurnContext) -> list[Any]:
+    async def _paged_members(self, turn_context: TurnContext) -> list[MemberInfo]:
         tenant = tenant_of(turn_context.activity)
-        members: list[Any] = []
+        members: list[MemberInfo] = []
         token: str | None = None
         while True:
             page = await TeamsInfo.get_paged_members(turn_context, token, ROSTER_PAGE_SIZE)
@@ -247,10 +248,6 @@ class ForumBot(TeamsActivityHandler):
             token = page.continuation_token
             if not token:
                 return members
-
-    async def _post_to_channel(self, turn_context: TurnContext, card: dict[str, Any]) -> None:
-        """Install events arrive in the General channel itself, so a reply lands there."""
-        await send_card(turn_context, card)
 
 
 def _invoke_message(status: int, kind: str, message: str) -> dict[str, Any]:
