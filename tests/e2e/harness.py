@@ -75,10 +75,11 @@ CONFIG_PATH = HERE / ".m365agentsplayground.yml"
 
 PLAYGROUND_PACKAGE = "@microsoft/m365agentsplayground@0.2.28"
 PLAYGROUND_HOST = "127.0.0.1"
-PLAYGROUND_PORT = 56150
+# Overridable so that two checkouts (a helper beside CI) can run the e2e suite at once.
+PLAYGROUND_PORT = int(os.environ.get("E2E_PLAYGROUND_PORT", "56150"))
 PLAYGROUND_URL = f"http://{PLAYGROUND_HOST}:{PLAYGROUND_PORT}/"
 BOT_HOST = "127.0.0.1"
-BOT_PORT = 3978
+BOT_PORT = int(os.environ.get("E2E_BOT_PORT", "3978"))
 BOT_ENDPOINT = f"http://{BOT_HOST}:{BOT_PORT}/api/messages"
 BOT_HEALTH_URL = f"http://{BOT_HOST}:{BOT_PORT}/healthz"
 
