@@ -18,14 +18,14 @@ from bot.adapter import ForumAdapter
 from bot.delivery_commands import DeliveryCommands
 from bot.handler import ForumBot
 from bot.outbox_worker import OutboxWorker
-from bot.people_commands import PeopleCommands
+from bot.people.commands import PeopleCommands
 from bot.proactive import ProactiveSender
 from bot.scheduler import DeliveryPump
 from bot.settings import Settings
 from bot.sql_storage import SqlStorage
 from forum.jobs import JobDispatcher, JobRegistry
 from forum.outbox_delivery import OutboxDelivery
-from forum.roster import Roster
+from forum.people.roster import Roster
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade_to_head
 from storage.state_store import StateStore

@@ -25,8 +25,8 @@ from bot.turn import CommandHandler, TurnInfo, send_card
 from cards.help import help_card
 from cards.welcome import welcome_card
 from forum.i18n import N_, normalize_locale, resolve_locale, tr
-from forum.permissions import NotCoordinatorError
-from forum.roster import Actor, Roster
+from forum.people.permissions import NotCoordinatorError
+from forum.people.roster import Actor, Roster
 from forum.types import MemberInfo, TeamInfo
 
 logger = logging.getLogger(__name__)

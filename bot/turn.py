@@ -10,7 +10,7 @@ from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.schema import Activity
 
 from cards.elements import attachment
-from forum.roster import Actor
+from forum.people.roster import Actor
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,8 @@ from forum.meetings import (
     update_meeting,
 )
 from forum.outbox import PersonTarget, enqueue_message
-from forum.permissions import NotCoordinatorError
-from forum.roster import Actor
+from forum.people.permissions import NotCoordinatorError
+from forum.people.roster import Actor
 from forum.rsvp import (
     RsvpAnswer,
     RsvpCounts,

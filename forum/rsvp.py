@@ -17,8 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.meetings import Meeting, MeetingCancelledError, MeetingOverError, get_meeting_by_id
+from forum.people.views import participant_view
 from forum.types import ParticipantView
-from forum.views import participant_view
 from storage import meeting_repository as meetings_repo
 from storage import roster_repository as roster_repo
 from storage.models import RsvpRow

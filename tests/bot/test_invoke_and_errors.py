@@ -114,7 +114,7 @@ async def test_with_app_id_unsigned_requests_get_401(settings_factory: Any, conn
 
 
 async def test_a_refusal_from_any_button_is_one_polite_sentence_and_no_card(driver: Driver) -> None:
-    from forum.permissions import NotCoordinatorError
+    from forum.people.permissions import NotCoordinatorError
 
     async def coordinators_only(_ctx: TurnContext, _turn: TurnInfo, _data: dict[str, Any]) -> dict[str, Any]:
         raise NotCoordinatorError("nope")

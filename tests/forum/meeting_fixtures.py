@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from forum.meetings import Meeting
+from forum.people.roster import Actor, Roster
 from forum.programme import import_programme
 from forum.programme_file import parse_programme
-from forum.roster import Actor, Roster
 from forum.rsvp import RsvpCounts
 from forum.types import MemberInfo, TeamInfo
 from storage.models import OutboxMessageRow, ScheduledJobRow

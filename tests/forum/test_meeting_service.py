@@ -10,7 +10,7 @@ import pytest
 from forum.meeting_announcements import AlreadyAnnouncedError
 from forum.meeting_service import MeetingService
 from forum.meetings import MeetingCancelledError, MeetingDraft, MeetingInvalidError, MeetingOverError, draft_of
-from forum.permissions import NotCoordinatorError
+from forum.people.permissions import NotCoordinatorError
 from tests.forum.meeting_fixtures import NOW, START, Sessions, jobs, outbox, seed
 from tests.support.activities import KAISA, MATTI
 

@@ -16,9 +16,9 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from forum.permissions import NotCoordinatorError, is_configured_coordinator, is_coordinator
+from forum.people.permissions import NotCoordinatorError, is_configured_coordinator, is_coordinator
+from forum.people.views import forum_view, participant_view, person_view
 from forum.types import ForumView, MemberInfo, ParticipantView, PersonView, Role, TeamInfo
-from forum.views import forum_view, participant_view, person_view
 from storage import roster_repository as repo
 from storage.models import ForumRow, ParticipantRow, PersonRow
 

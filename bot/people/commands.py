@@ -9,8 +9,8 @@ from botbuilder.core import TurnContext
 from bot.references import member_of, tenant_of
 from bot.turn import TurnInfo
 from forum.i18n import normalize_locale, tr
-from forum.permissions import NotCoordinatorError
-from forum.roster import PromotionError, Roster
+from forum.people.permissions import NotCoordinatorError
+from forum.people.roster import PromotionError, Roster
 
 logger = logging.getLogger(__name__)
 
