@@ -8,7 +8,8 @@ import logging
 from aiohttp import web
 
 from bot.calendar_route import CALENDAR_ROUTE, calendar_file
-from bot.components import BOT, DATABASE, SETTINGS, bot_context, database_context, delivery_context
+from bot.components import BOT, DATABASE, SETTINGS, bot_context, database_context
+from bot.delivery.context import delivery_context
 from bot.health import healthz, readyz_handler
 from bot.meeting_commands import meetings_context
 from bot.messages_endpoint import messages_handler

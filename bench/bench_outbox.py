@@ -45,13 +45,13 @@ from botbuilder.schema import Activity  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker  # noqa: E402
 
 from bot.adapter import ForumAdapter  # noqa: E402
-from bot.outbox_worker import OutboxWorker, WorkerConfig  # noqa: E402
-from bot.proactive import ProactiveSender  # noqa: E402
+from bot.delivery.proactive import ProactiveSender  # noqa: E402
+from bot.delivery.worker import OutboxWorker, WorkerConfig  # noqa: E402
 from bot.references import reference_from_json  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from forum.outbox import PersonTarget, enqueue_message  # noqa: E402
-from forum.outbox_delivery import OutboxDelivery  # noqa: E402
-from forum.rate_limit import SendPacer, UnlimitedPacer  # noqa: E402
+from forum.delivery.outbox import PersonTarget, enqueue_message  # noqa: E402
+from forum.delivery.outbox_delivery import OutboxDelivery  # noqa: E402
+from forum.delivery.rate_limit import SendPacer, UnlimitedPacer  # noqa: E402
 from storage.database import create_engine, create_session_factory  # noqa: E402
 from storage.migrate import upgrade_to_head  # noqa: E402
 from storage.models import ForumRow, PersonRow  # noqa: E402

@@ -15,16 +15,10 @@ from botbuilder.core import ConversationState
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.adapter import ForumAdapter
-from bot.delivery_commands import DeliveryCommands
 from bot.handler import ForumBot
-from bot.outbox_worker import OutboxWorker
 from bot.people.commands import PeopleCommands
-from bot.proactive import ProactiveSender
-from bot.scheduler import DeliveryPump
 from bot.settings import Settings
 from bot.sql_storage import SqlStorage
-from forum.jobs import JobDispatcher, JobRegistry
-from forum.outbox_delivery import OutboxDelivery
 from forum.people.roster import Roster
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade_to_head
@@ -52,23 +46,6 @@ DATABASE = web.AppKey("database", Database)
 BOT = web.AppKey("bot", BotParts)
 
 
-@dataclass(frozen=True)
-class Delivery:
-    """Scheduled jobs and the outbox: register job kinds on ``jobs``, ``kick()`` after an enqueue."""
-
-    jobs: JobRegistry
-    dispatcher: JobDispatcher
-    worker: OutboxWorker
-    pump: DeliveryPump
-
-    def kick(self) -> None:
-        """Have the outbox send now what the caller's committed transaction enqueued."""
-        self.pump.kick()
-
-
-DELIVERY = web.AppKey("delivery", Delivery)
-
-
 def build_bot(settings: Settings, database: Database) -> BotParts:
     conversation_state = ConversationState(SqlStorage(StateStore(database.sessions)))
     roster = Roster(database.sessions, settings.coordinators)
@@ -77,7 +54,6 @@ def build_bot(settings: Settings, database: Database) -> BotParts:
     people = PeopleCommands(roster)
     bot.register_command("language", people.change_language)
     bot.register_command("coordinator_add", people.add_coordinator)
-    bot.register_command("status", DeliveryCommands(database.sessions).status)
     return BotParts(roster=roster, conversation_state=conversation_state, adapter=adapter, bot=bot)
 
 
@@ -93,21 +69,3 @@ async def database_context(app: web.Application) -> AsyncIterator[None]:
 async def bot_context(app: web.Application) -> AsyncIterator[None]:
     app[BOT] = build_bot(app[SETTINGS], app[DATABASE])
     yield
-
-
-def build_delivery(settings: Settings, database: Database, adapter: ForumAdapter) -> Delivery:
-    jobs = JobRegistry()
-    dispatcher = JobDispatcher(database.sessions, jobs)
-    worker = OutboxWorker(OutboxDelivery(database.sessions), ProactiveSender(adapter, settings.app_id))
-    pump = DeliveryPump(dispatcher, worker, settings.dispatch_interval_seconds)
-    return Delivery(jobs=jobs, dispatcher=dispatcher, worker=worker, pump=pump)
-
-
-async def delivery_context(app: web.Application) -> AsyncIterator[None]:
-    """After ``bot_context``: the worker sends through the bot's adapter. Features
-    register their job kinds in a context after this one (``app[DELIVERY].jobs``)."""
-    delivery = build_delivery(app[SETTINGS], app[DATABASE], app[BOT].adapter)
-    app[DELIVERY] = delivery
-    delivery.pump.start()
-    yield
-    await delivery.pump.stop()

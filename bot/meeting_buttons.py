@@ -21,6 +21,7 @@ from cards.elements import Element
 from cards.meeting_actions import meeting_id_of, parse_meeting_form, parse_rsvp
 from cards.meeting_form import meeting_form_card
 from cards.meeting_preview import form_closed_card, preview_closed_card
+from forum.delivery.outbox import NoChannelError
 from forum.i18n import N_, tr
 from forum.meeting_announcements import AlreadyAnnouncedError, ForumUnreachableError
 from forum.meeting_input import MeetingInput, input_of, input_to_draft
@@ -32,7 +33,6 @@ from forum.meetings import (
     MeetingNotFoundError,
     MeetingOverError,
 )
-from forum.outbox import NoChannelError
 from forum.rsvp import NotParticipantError
 
 logger = logging.getLogger(__name__)

@@ -12,7 +12,8 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 from botbuilder.core import TurnContext
 
-from bot.components import BOT, DATABASE, DELIVERY, SETTINGS
+from bot.components import BOT, DATABASE, SETTINGS
+from bot.delivery.context import DELIVERY
 from bot.handler import ForumBot
 from bot.meeting_buttons import MeetingButtons
 from bot.meeting_replies import MeetingFeatureParts, MeetingReplies, parse_meeting_number
@@ -33,8 +34,8 @@ from cards.meeting_form import meeting_form_card
 from cards.meeting_list import meetings_list_card
 from cards.meeting_parts import meeting_title
 from cards.rsvp_names import rsvp_names_card
+from forum.delivery.jobs import JobRegistry
 from forum.i18n import N_, tr
-from forum.jobs import JobRegistry
 from forum.meeting_input import MeetingInput, input_of
 from forum.meeting_schedule import meeting_job_handlers
 from forum.meeting_service import MeetingService

@@ -18,6 +18,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from forum.delivery.outbox import ChannelTarget, enqueue_message, enqueue_update
 from forum.meeting_renderer import Activity, MeetingRenderer
 from forum.meetings import (
     Meeting,
@@ -27,7 +28,6 @@ from forum.meetings import (
     get_meeting_by_id,
     mark_announced,
 )
-from forum.outbox import ChannelTarget, enqueue_message, enqueue_update
 from forum.rsvp import counts_for
 from storage import roster_repository as roster_repo
 

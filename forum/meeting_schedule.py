@@ -22,11 +22,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from forum.delivery.jobs import JobHandler, JobView, cancel_jobs, upsert_job
+from forum.delivery.outbox import ChannelTarget, PersonTarget, enqueue_message
 from forum.i18n import resolve_locale
-from forum.jobs import JobHandler, JobView, cancel_jobs, upsert_job
 from forum.meeting_renderer import MeetingRenderer
 from forum.meetings import Meeting, MeetingNotFoundError, get_meeting_by_id
-from forum.outbox import ChannelTarget, PersonTarget, enqueue_message
 from forum.rsvp import counts_for
 from storage import meeting_repository as meetings_repo
 from storage import roster_repository as roster_repo

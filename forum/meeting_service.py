@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from forum.calendar import meeting_ics
+from forum.delivery.outbox import PersonTarget, enqueue_message
 from forum.i18n import resolve_locale
 from forum.meeting_announcements import post_announcement, update_announcement
 from forum.meeting_renderer import MeetingRenderer
@@ -36,7 +37,6 @@ from forum.meetings import (
     next_free_number,
     update_meeting,
 )
-from forum.outbox import PersonTarget, enqueue_message
 from forum.people.permissions import NotCoordinatorError
 from forum.people.roster import Actor
 from forum.rsvp import (

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from bot.components import BOT, DATABASE, DELIVERY
+from bot.components import BOT, DATABASE
+from bot.delivery.context import DELIVERY
 from bot.meeting_commands import MEETINGS
 from forum.programme import import_programme
 from forum.programme_file import parse_programme

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from forum.jobs import JobDispatcher, JobRegistry
+from forum.delivery.jobs import JobDispatcher, JobRegistry
+from forum.delivery.quiet_hours import is_quiet
 from forum.meeting_schedule import meeting_job_handlers, plan_jobs
 from forum.meeting_service import MeetingService
 from forum.meetings import Meeting, MeetingStatus, draft_of
-from forum.quiet_hours import is_quiet
 from forum.rsvp import RsvpAnswer
 from tests.forum.meeting_fixtures import (
     HELSINKI,

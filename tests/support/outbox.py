@@ -18,11 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.adapter import ForumAdapter
-from bot.outbox_worker import OutboxWorker, WorkerConfig
-from bot.proactive import ProactiveSender
+from bot.delivery.proactive import ProactiveSender
+from bot.delivery.worker import OutboxWorker, WorkerConfig
 from bot.settings import Settings
-from forum.outbox_delivery import OutboxDelivery
-from forum.rate_limit import SendPacer
+from forum.delivery.outbox_delivery import OutboxDelivery
+from forum.delivery.rate_limit import SendPacer
 from storage.models import ForumRow, OutboxMessageRow, PersonRow
 from tests.support.activities import BOT, TEAM_ID, TENANT_ID
 from tests.support.fake_connector import FakeConnector

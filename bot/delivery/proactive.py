@@ -24,7 +24,7 @@ from botbuilder.schema import Activity, ChannelAccount, ConversationParameters, 
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from bot.references import reference_from_json
-from forum.outbox_delivery import ClaimedMessage, Recipient
+from forum.delivery.outbox_delivery import ClaimedMessage, Recipient
 
 logger = logging.getLogger(__name__)
 

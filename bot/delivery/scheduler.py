@@ -21,8 +21,8 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.outbox_worker import OutboxWorker
-from forum.jobs import JobDispatcher
+from bot.delivery.worker import OutboxWorker
+from forum.delivery.jobs import JobDispatcher
 from storage.types import utcnow
 
 logger = logging.getLogger(__name__)

@@ -45,11 +45,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from bot.outcome_writer import DATABASE_ERRORS, OutcomeWriter
-from bot.proactive import Delivered, SendError
-from forum.backoff import SEND_BACKOFF, BackoffPolicy, parse_retry_after
-from forum.outbox_delivery import ClaimedMessage, Final, OutboxDelivery, Release, Retry, Sent
-from forum.rate_limit import SendPacer
+from bot.delivery.outcome_writer import DATABASE_ERRORS, OutcomeWriter
+from bot.delivery.proactive import Delivered, SendError
+from forum.delivery.backoff import SEND_BACKOFF, BackoffPolicy, parse_retry_after
+from forum.delivery.outbox_delivery import ClaimedMessage, Final, OutboxDelivery, Release, Retry, Sent
+from forum.delivery.rate_limit import SendPacer
 from storage.outbox_repository import FAILED, UNDELIVERABLE
 from storage.types import utcnow
 

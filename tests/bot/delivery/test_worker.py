@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.outbox_worker import WorkerConfig
-from forum.backoff import BackoffPolicy
-from forum.outbox import ChannelTarget, PersonTarget, enqueue_message, enqueue_update, sent_activity
-from forum.outbox_delivery import OutboxDelivery, Outcome, Sent
+from bot.delivery.worker import WorkerConfig
+from forum.delivery.backoff import BackoffPolicy
+from forum.delivery.outbox import ChannelTarget, PersonTarget, enqueue_message, enqueue_update, sent_activity
+from forum.delivery.outbox_delivery import OutboxDelivery, Outcome, Sent
 from tests.support.activities import TEAM_ID
 from tests.support.fake_connector import FakeConnector
 from tests.support.outbox import (

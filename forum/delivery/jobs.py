@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from forum.backoff import JOB_BACKOFF, BackoffPolicy
+from forum.delivery.backoff import JOB_BACKOFF, BackoffPolicy
 from storage import jobs_repository as repo
 from storage.models import ScheduledJobRow
 from storage.types import utcnow

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from cards.delivery_status import delivery_status_card
+from cards.delivery.status import delivery_status_card
 from cards.validation import card_errors
+from forum.delivery.outbox import DeliverySummary, UndeliveredView
 from forum.i18n import SUPPORTED_LOCALES
-from forum.outbox import DeliverySummary, UndeliveredView
 from tests.support.golden import assert_matches_golden
 
 WHEN = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)

@@ -8,9 +8,9 @@ from botbuilder.core import TurnContext
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.turn import TurnInfo, send_card
-from cards.delivery_status import delivery_status_card
+from cards.delivery.status import delivery_status_card
+from forum.delivery.outbox import delivery_summary
 from forum.i18n import tr
-from forum.outbox import delivery_summary
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from forum.outbox import (
+from forum.delivery.outbox import (
     ChannelTarget,
     NoChannelError,
     OutboxError,
@@ -21,7 +21,7 @@ from forum.outbox import (
     message_view,
     sent_activity,
 )
-from forum.outbox_delivery import OutboxDelivery
+from forum.delivery.outbox_delivery import OutboxDelivery
 from storage.models import ForumRow, OutboxMessageRow
 from tests.support.outbox import START, seed_forum, seed_person
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from forum.outbox_delivery import OutboxDelivery, Outcome
+from forum.delivery.outbox_delivery import OutboxDelivery, Outcome
 
 logger = logging.getLogger(__name__)
 

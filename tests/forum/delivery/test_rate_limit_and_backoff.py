@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from forum.backoff import MAX_RETRY_AFTER_SECONDS, BackoffPolicy, parse_retry_after
-from forum.rate_limit import KeyedRateLimiter, RateLimit, SendPacer, TokenBucket
+from forum.delivery.backoff import MAX_RETRY_AFTER_SECONDS, BackoffPolicy, parse_retry_after
+from forum.delivery.rate_limit import KeyedRateLimiter, RateLimit, SendPacer, TokenBucket
 
 
 class FakeClock:

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from forum.quiet_hours import is_quiet, next_allowed_time
+from forum.delivery.quiet_hours import is_quiet, next_allowed_time
 
 HELSINKI = "Europe/Helsinki"
 HEL = ZoneInfo(HELSINKI)

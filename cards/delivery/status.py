@@ -9,8 +9,8 @@ missed what and why, newest first.
 from __future__ import annotations
 
 from cards.elements import Element, adaptive_card, container, facts, heading, text
+from forum.delivery.outbox import DeliverySummary, UndeliveredView
 from forum.i18n import N_, format_clock, format_day, tr
-from forum.outbox import DeliverySummary, UndeliveredView
 
 STATUS_LABELS: tuple[tuple[str, str], ...] = (
     ("pending", N_("status.label.pending")),

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from forum.jobs import JobDispatcher, JobRegistry, JobView, cancel_jobs, upsert_job
-from forum.outbox import ChannelTarget, enqueue_message
+from forum.delivery.jobs import JobDispatcher, JobRegistry, JobView, cancel_jobs, upsert_job
+from forum.delivery.outbox import ChannelTarget, enqueue_message
 from storage.models import OutboxMessageRow, ScheduledJobRow
 from tests.support.outbox import START, seed_forum
 

@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from forum.quiet_hours import next_allowed_time
+from forum.delivery.quiet_hours import next_allowed_time
 from storage import outbox_repository as repo
 from storage.models import ForumRow, OutboxMessageRow, PersonRow
 from storage.types import utcnow
@@ -129,7 +129,7 @@ async def enqueue_message(
 
     ``activity`` is Bot Framework activity JSON (``{"type": "message", ...}``).
     With ``respect_quiet_hours`` the message waits for working hours in
-    ``time_zone`` (see ``forum.quiet_hours``); the time is fixed here, so a
+    ``time_zone`` (see ``forum.delivery.quiet_hours``); the time is fixed here, so a
     retry after a failure at 19:59 may still go after 20:00. Call ``kick()``
     on the delivery parts after the transaction commits to have it sent
     within a second.

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from bot.outcome_writer import OutcomeWriter
-from forum.outbox_delivery import Outcome, Sent
+from bot.delivery.outcome_writer import OutcomeWriter
+from forum.delivery.outbox_delivery import Outcome, Sent
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 

@@ -7,8 +7,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.components import DATABASE, DELIVERY
-from forum.outbox import ChannelTarget, PersonTarget, enqueue_message
+from bot.components import DATABASE
+from bot.delivery.context import DELIVERY
+from forum.delivery.outbox import ChannelTarget, PersonTarget, enqueue_message
 from storage.models import ForumRow, PersonRow
 from tests.support.activities import KAISA, MATTI, TEAM_ID, personal_message
 from tests.support.cards import all_text

@@ -1,0 +1,56 @@
+"""The delivery wing's registration: scheduled jobs, the outbox worker and the pump
+that wakes them, and the coordinators' ``status`` command. Features that send
+register their job kinds on ``app[DELIVERY].jobs`` in a context after this one."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from bot.adapter import ForumAdapter
+from bot.components import BOT, DATABASE, SETTINGS, Database
+from bot.delivery.commands import DeliveryCommands
+from bot.delivery.proactive import ProactiveSender
+from bot.delivery.scheduler import DeliveryPump
+from bot.delivery.worker import OutboxWorker
+from bot.settings import Settings
+from forum.delivery.jobs import JobDispatcher, JobRegistry
+from forum.delivery.outbox_delivery import OutboxDelivery
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Scheduled jobs and the outbox: register job kinds on ``jobs``, ``kick()`` after an enqueue."""
+
+    jobs: JobRegistry
+    dispatcher: JobDispatcher
+    worker: OutboxWorker
+    pump: DeliveryPump
+
+    def kick(self) -> None:
+        """Have the outbox send now what the caller's committed transaction enqueued."""
+        self.pump.kick()
+
+
+DELIVERY = web.AppKey("delivery", Delivery)
+
+
+def build_delivery(settings: Settings, database: Database, adapter: ForumAdapter) -> Delivery:
+    jobs = JobRegistry()
+    dispatcher = JobDispatcher(database.sessions, jobs)
+    worker = OutboxWorker(OutboxDelivery(database.sessions), ProactiveSender(adapter, settings.app_id))
+    pump = DeliveryPump(dispatcher, worker, settings.dispatch_interval_seconds)
+    return Delivery(jobs=jobs, dispatcher=dispatcher, worker=worker, pump=pump)
+
+
+async def delivery_context(app: web.Application) -> AsyncIterator[None]:
+    """After ``bot_context``: the worker sends through the bot's adapter. Features
+    register their job kinds in a context after this one (``app[DELIVERY].jobs``)."""
+    delivery = build_delivery(app[SETTINGS], app[DATABASE], app[BOT].adapter)
+    app[BOT].bot.register_command("status", DeliveryCommands(app[DATABASE].sessions).status)
+    app[DELIVERY] = delivery
+    delivery.pump.start()
+    yield
+    await delivery.pump.stop()
