@@ -7,11 +7,11 @@ import logging
 
 from aiohttp import web
 
-from bot.calendar_route import CALENDAR_ROUTE, calendar_file
 from bot.components import BOT, DATABASE, SETTINGS, bot_context, database_context
 from bot.delivery.context import delivery_context
 from bot.health import healthz, readyz_handler
-from bot.meeting_commands import meetings_context
+from bot.meetings.calendar_route import CALENDAR_ROUTE, calendar_file
+from bot.meetings.context import meetings_context
 from bot.messages_endpoint import messages_handler
 from bot.settings import Settings, SettingsError
 

@@ -16,9 +16,9 @@ import sys
 from pathlib import Path
 
 from bot.settings import Settings, SettingsError
-from cards.meeting_activities import MeetingCards
-from forum.programme import ImportReport, forum_for_import, import_programme
-from forum.programme_file import ProgrammeError, load_programme
+from cards.meetings.activities import MeetingCards
+from forum.meetings.programme import ImportReport, forum_for_import, import_programme
+from forum.meetings.programme_file import ProgrammeError, load_programme
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade_to_head
 from storage.types import utcnow

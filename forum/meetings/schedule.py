@@ -1,0 +1,207 @@
+"""Reminders and RSVP nudges of a meeting, as scheduled jobs derived from it.
+
+Why derived, with stable keys: the schedule is recomputed from the meeting
+after every change (``sync_meeting_jobs``), and the job keys say what each
+job is for (``meeting:5:reminder:168h``), so moving a meeting moves its jobs,
+cancelling it cancels them, and recomputing twice changes nothing.
+
+When the jobs fall due their handlers queue outbox messages with
+``respect_quiet_hours``; the outbox holds them until 08:00 on a weekday.
+
+The nudge waits for the announcement: a person is asked to answer only once
+the card they answer on is in the channel, and a day after it at the
+earliest, so it reaches only those who did not answer on their own.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from forum.delivery.jobs import JobHandler, JobView, cancel_jobs, upsert_job
+from forum.delivery.outbox import ChannelTarget, PersonTarget, enqueue_message
+from forum.i18n import resolve_locale
+from forum.meetings.model import Meeting, MeetingNotFoundError, get_meeting_by_id
+from forum.meetings.renderer import MeetingRenderer
+from forum.meetings.rsvp import counts_for
+from storage import meeting_repository as meetings_repo
+from storage import roster_repository as roster_repo
+
+logger = logging.getLogger(__name__)
+
+KIND_REMINDER = "meeting_reminder"
+KIND_RSVP_NUDGE = "rsvp_nudge"
+PURPOSE_REMINDER = "meeting_reminder"
+PURPOSE_RSVP_NUDGE = "rsvp_nudge"
+DEFAULT_REMINDER_OFFSETS_HOURS: tuple[int, ...] = (168, 24)
+NUDGE_BEFORE_DEADLINE = timedelta(hours=48)
+NUDGE_BEFORE_FIRST_REMINDER = timedelta(hours=24)
+NUDGE_NOT_BEFORE_ANNOUNCEMENT = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class PlannedJob:
+    key: str
+    kind: str
+    due_at: datetime
+
+
+def meeting_job_prefix(meeting_id: int) -> str:
+    return f"meeting:{meeting_id}:"
+
+
+def reminder_job_key(meeting_id: int, hours: int) -> str:
+    return f"meeting:{meeting_id}:reminder:{hours}h"
+
+
+def nudge_job_key(meeting_id: int) -> str:
+    return f"meeting:{meeting_id}:rsvp_nudge"
+
+
+def hours_of_reminder_key(key: str) -> int | None:
+    tail = key.rsplit(":", 1)[-1]
+    return int(tail[:-1]) if tail.endswith("h") and tail[:-1].isdigit() else None
+
+
+def plan_jobs(meeting: Meeting, offsets_hours: Sequence[int], now: datetime) -> list[PlannedJob]:
+    """The jobs the meeting should have now; due times already past are left out."""
+    if meeting.is_cancelled or meeting.starts_at <= now:
+        return []
+    offsets = sorted({hours for hours in offsets_hours if hours > 0}, reverse=True)
+    planned = [
+        PlannedJob(reminder_job_key(meeting.id, hours), KIND_REMINDER, meeting.starts_at - timedelta(hours=hours))
+        for hours in offsets
+    ]
+    planned = [job for job in planned if job.due_at > now]
+    nudge = _nudge_due(meeting, offsets)
+    if nudge is not None and nudge > now:
+        planned.append(PlannedJob(nudge_job_key(meeting.id), KIND_RSVP_NUDGE, nudge))
+    return planned
+
+
+def _nudge_due(meeting: Meeting, offsets: Sequence[int]) -> datetime | None:
+    if meeting.announced_at is None:
+        return None
+    answer_by = meeting.rsvp_deadline or meeting.starts_at
+    if meeting.rsvp_deadline is not None:
+        wanted = meeting.rsvp_deadline - NUDGE_BEFORE_DEADLINE
+    elif offsets:
+        wanted = meeting.starts_at - timedelta(hours=max(offsets)) - NUDGE_BEFORE_FIRST_REMINDER
+    else:
+        wanted = meeting.starts_at - NUDGE_BEFORE_DEADLINE
+    due = max(wanted, meeting.announced_at + NUDGE_NOT_BEFORE_ANNOUNCEMENT)
+    return due if due < answer_by else None
+
+
+async def forum_offsets(session: AsyncSession, forum_id: int) -> tuple[int, ...]:
+    forum = await roster_repo.forum_by_id(session, forum_id)
+    if forum is None or not forum.reminder_offsets_hours:
+        return DEFAULT_REMINDER_OFFSETS_HOURS
+    return tuple(int(hours) for hours in forum.reminder_offsets_hours)
+
+
+async def sync_meeting_jobs(session: AsyncSession, meeting: Meeting, *, now: datetime) -> list[PlannedJob]:
+    """Make the meeting's pending jobs exactly ``plan_jobs``: moved, added or cancelled."""
+    planned = plan_jobs(meeting, await forum_offsets(session, meeting.forum_id), now)
+    cancelled = await cancel_jobs(session, key_prefix=meeting_job_prefix(meeting.id))
+    for job in planned:
+        await upsert_job(
+            session,
+            key=job.key,
+            forum_id=meeting.forum_id,
+            kind=job.kind,
+            subject_id=meeting.id,
+            due_at=job.due_at,
+            now=now,
+        )
+    logger.info("meeting %s: %s jobs planned (%s pending ones replaced)", meeting.id, len(planned), cancelled)
+    return planned
+
+
+def meeting_job_handlers(renderer: MeetingRenderer) -> dict[str, JobHandler]:
+    """The handlers to register with the job dispatcher, by kind."""
+
+    async def remind(session: AsyncSession, job: JobView, now: datetime) -> None:
+        await send_reminder(session, job, now, renderer)
+
+    async def nudge(session: AsyncSession, job: JobView, now: datetime) -> None:
+        await send_rsvp_nudges(session, job, now, renderer)
+
+    return {KIND_REMINDER: remind, KIND_RSVP_NUDGE: nudge}
+
+
+async def _live_meeting(session: AsyncSession, job: JobView, now: datetime) -> Meeting | None:
+    """The job's meeting, or None when it is gone, cancelled or over (a stale job)."""
+    if job.subject_id is None:
+        return None
+    try:
+        meeting = await get_meeting_by_id(session, job.subject_id)
+    except MeetingNotFoundError:
+        logger.info("job %s: meeting %s no longer exists", job.key, job.subject_id)
+        return None
+    if meeting.is_cancelled or meeting.starts_at <= now:
+        logger.info("job %s: meeting %s is cancelled or has started, nothing sent", job.key, meeting.id)
+        return None
+    return meeting
+
+
+async def send_reminder(session: AsyncSession, job: JobView, now: datetime, renderer: MeetingRenderer) -> None:
+    """Queue the channel reminder: one per meeting, offset and start time.
+
+    The start time is part of the message key so that a meeting moved after
+    its reminder went out is reminded of again, at its new date.
+    """
+    meeting = await _live_meeting(session, job, now)
+    hours = hours_of_reminder_key(job.key)
+    forum = await roster_repo.forum_by_id(session, job.forum_id)
+    if meeting is None or hours is None or forum is None:
+        return
+    activity = renderer.reminder(
+        meeting,
+        await counts_for(session, meeting.id),
+        hours_before=hours,
+        locale=forum.locale,
+        time_zone=forum.time_zone,
+    )
+    await enqueue_message(
+        session,
+        key=f"{reminder_job_key(meeting.id, hours)}:{meeting.starts_at:%Y%m%dT%H%MZ}",
+        purpose=PURPOSE_REMINDER,
+        forum_id=meeting.forum_id,
+        target=ChannelTarget(meeting.forum_id),
+        activity=activity,
+        respect_quiet_hours=True,
+        time_zone=forum.time_zone,
+        now=now,
+    )
+
+
+async def send_rsvp_nudges(session: AsyncSession, job: JobView, now: datetime, renderer: MeetingRenderer) -> None:
+    """Queue a 1:1 nudge to each active participant without an answer: one per meeting and person."""
+    meeting = await _live_meeting(session, job, now)
+    forum = await roster_repo.forum_by_id(session, job.forum_id)
+    if meeting is None or forum is None or not meeting.is_announced:
+        return
+    if meeting.rsvp_deadline is not None and meeting.rsvp_deadline <= now:
+        return
+    row = await meetings_repo.meeting_by_id(session, meeting.id)
+    if row is None:
+        return
+    for participant in await meetings_repo.participants_without_answer(session, row):
+        person = participant.person
+        locale = resolve_locale(person.preferred_locale, person.last_seen_locale, forum.locale)
+        await enqueue_message(
+            session,
+            key=f"{nudge_job_key(meeting.id)}:person:{person.id}",
+            purpose=PURPOSE_RSVP_NUDGE,
+            forum_id=meeting.forum_id,
+            target=PersonTarget(person.id),
+            activity=renderer.rsvp_nudge(meeting, locale=locale, time_zone=forum.time_zone),
+            respect_quiet_hours=True,
+            time_zone=forum.time_zone,
+            now=now,
+        )

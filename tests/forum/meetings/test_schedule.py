@@ -1,0 +1,142 @@
+"""Reminders and nudges: planned from the meeting, moved with it, sent in working hours, once."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from forum.delivery.jobs import JobDispatcher, JobRegistry
+from forum.delivery.quiet_hours import is_quiet
+from forum.meetings.model import Meeting, MeetingStatus, draft_of
+from forum.meetings.rsvp import RsvpAnswer
+from forum.meetings.schedule import meeting_job_handlers, plan_jobs
+from forum.meetings.service import MeetingService
+from tests.forum.meetings.fixtures import (
+    HELSINKI,
+    NOW,
+    START,
+    RecordingRenderer,
+    Sessions,
+    jobs,
+    outbox,
+    programme,
+    seed,
+)
+from tests.support.activities import ERIK, KAISA, MATTI
+
+DEADLINE = START - timedelta(days=7)
+
+
+def meeting(**changes: object) -> Meeting:
+    values: dict[str, object] = dict(
+        id=9, forum_id=1, number=1, theme="T", description="", starts_at=START, ends_at=START + timedelta(hours=6),
+        host_museum_id=None, host_museum=None, venue_address="", join_url=None, rsvp_deadline=DEADLINE,
+        status=MeetingStatus.SCHEDULED, revision=1, announced_at=None, announcement_key=None,
+    )  # fmt: skip
+    values.update(changes)
+    return Meeting(**values)  # type: ignore[arg-type]
+
+
+def test_reminders_at_each_offset_and_no_nudge_before_the_card_is_posted() -> None:
+    planned = {job.key: job.due_at for job in plan_jobs(meeting(), (168, 24), NOW)}
+    assert planned == {
+        "meeting:9:reminder:168h": START - timedelta(days=7),
+        "meeting:9:reminder:24h": START - timedelta(days=1),
+    }
+
+
+def test_nudge_48_hours_before_the_deadline_once_announced() -> None:
+    planned = {job.key: job.due_at for job in plan_jobs(meeting(announced_at=NOW), (168, 24), NOW)}
+    assert planned["meeting:9:rsvp_nudge"] == DEADLINE - timedelta(hours=48)
+
+
+def test_without_deadline_the_nudge_comes_a_day_before_the_first_reminder() -> None:
+    planned = {j.key: j.due_at for j in plan_jobs(meeting(announced_at=NOW, rsvp_deadline=None), (168, 24), NOW)}
+    assert planned["meeting:9:rsvp_nudge"] == START - timedelta(days=8)
+
+
+def test_nudge_waits_a_day_after_a_late_announcement_and_is_dropped_when_too_late() -> None:
+    late = DEADLINE - timedelta(hours=60)
+    planned = {j.key: j.due_at for j in plan_jobs(meeting(announced_at=late), (168, 24), late)}
+    assert planned["meeting:9:rsvp_nudge"] == late + timedelta(hours=24)
+    too_late = DEADLINE - timedelta(hours=10)
+    assert "meeting:9:rsvp_nudge" not in {j.key for j in plan_jobs(meeting(announced_at=too_late), (168, 24), too_late)}
+
+
+def test_past_due_times_cancelled_or_started_meetings_plan_nothing_more() -> None:
+    three_days_before = START - timedelta(days=3)
+    assert [j.key for j in plan_jobs(meeting(), (168, 24), three_days_before)] == ["meeting:9:reminder:24h"]
+    assert plan_jobs(meeting(status=MeetingStatus.CANCELLED), (168, 24), NOW) == []
+    assert plan_jobs(meeting(), (168, 24), START) == []
+
+
+async def test_moving_a_meeting_moves_its_jobs_and_cancelling_cancels_them(sessions: Sessions) -> None:
+    seeded = await seed(sessions)
+    service = MeetingService(sessions, seeded.renderer, clock=lambda: NOW)
+    kaisa = await seeded.actor(KAISA)
+    current = await service.by_number(seeded.forum_id, 1)
+    before = await jobs(sessions)
+    moved = replace(
+        draft_of(current), starts_at=START + timedelta(days=14), ends_at=START + timedelta(days=14, hours=6)
+    )
+    await service.edit(kaisa, current.id, moved)
+    after = await jobs(sessions)
+    assert set(after) == set(before)
+    for key in before:
+        assert after[key].due_at - before[key].due_at == timedelta(days=14)
+        assert after[key].status == "pending"
+
+    await service.cancel(kaisa, current.id)
+    assert {row.status for row in (await jobs(sessions)).values()} == {"cancelled"}
+
+
+async def test_due_reminders_go_to_the_channel_once_each(sessions: Sessions) -> None:
+    seeded = await seed(sessions)
+    dispatcher = JobDispatcher(sessions, registry_for(seeded.renderer))
+    week_before, day_before = START - timedelta(days=7), START - timedelta(days=1)
+
+    assert await dispatcher.run_due(week_before) == 1
+    assert await dispatcher.run_due(week_before + timedelta(hours=1)) == 0
+    assert await dispatcher.run_due(day_before) == 1
+    reminders = [row for row in await outbox(sessions) if row.purpose == "meeting_reminder"]
+    assert [row.idempotency_key.split(":")[3] for row in reminders] == ["168h", "24h"]
+    assert all(row.conversation_reference and row.recipient_person_id is None for row in reminders)
+    assert seeded.renderer.calls[-2:] == ["reminder 1 168h", "reminder 1 24h"]
+
+
+def registry_for(renderer: RecordingRenderer) -> JobRegistry:
+    registry = JobRegistry()
+    for kind, handler in meeting_job_handlers(renderer).items():
+        registry.register(kind, handler)
+    return registry
+
+
+async def test_reminder_due_on_a_weekend_waits_for_monday_morning(sessions: Sessions) -> None:
+    monday = datetime(2027, 1, 18, 9, 0, tzinfo=HELSINKI)  # a Monday meeting: 24 h before is Sunday 9.00
+    seeded = await seed(sessions, text=programme(monday))
+    sunday = monday - timedelta(days=1)
+    await JobDispatcher(sessions, registry_for(seeded.renderer)).run_due(sunday)
+    [late] = [row for row in await outbox(sessions) if row.idempotency_key.startswith("meeting:1:reminder:24h")]
+    local = late.next_attempt_at.astimezone(HELSINKI)
+    assert not is_quiet(late.next_attempt_at, "Europe/Helsinki")
+    assert (local.weekday(), local.hour, local.minute) == (0, 8, 0)
+
+
+async def test_nudge_goes_to_each_member_without_an_answer_once(sessions: Sessions) -> None:
+    seeded = await seed(sessions)
+    service = MeetingService(sessions, seeded.renderer, clock=lambda: NOW)
+    current = await service.by_number(seeded.forum_id, 1)
+    await service.post(await seeded.actor(KAISA), current.id)
+    await service.answer(await seeded.actor(MATTI), current.id, RsvpAnswer.ON_SITE)
+    dispatcher = JobDispatcher(sessions, registry_for(seeded.renderer))
+    nudge_due = DEADLINE - timedelta(hours=48)
+    await dispatcher.run_due(nudge_due)
+    nudges = [row for row in await outbox(sessions) if row.purpose == "rsvp_nudge"]
+    matti = (await seeded.actor(MATTI)).person.id
+    erik = (await seeded.actor(ERIK)).person.id
+    recipients = {row.recipient_person_id for row in nudges}
+    assert matti not in recipients and erik in recipients
+    assert len(recipients) == len(nudges) == 4  # five members, one answered
+    assert all(row.idempotency_key.startswith(f"meeting:{current.id}:rsvp_nudge:person:") for row in nudges)
+    await service.cancel(await seeded.actor(KAISA), current.id)
+    assert await dispatcher.run_due(nudge_due + timedelta(days=1)) == 0  # nothing more after a cancellation
