@@ -4,7 +4,8 @@ Why symbolic message ids (``help.title``) in gettext ``.po`` catalogs: the
 three languages are equal, so none of them is the "source text"; a key says
 where the string is used, and ``pybabel extract -k tr:2 -k N_`` finds every
 key in the code, which is how the tests prove that each one has all three
-translations. The catalogs are read with Babel at import, no compile step.
+translations. The catalogs are read with Babel at import, no compile step; each feature
+wing may keep its own (``locales/<wing>/<locale>.po``), merged at load.
 
 Dates are formatted in the forum's time zone and the reader's locale.
 """
@@ -34,10 +35,36 @@ class MissingTranslationError(KeyError):
     """A message id has no text in a catalog: a bug the tests catch."""
 
 
+class DuplicateMessageError(ValueError):
+    """Two catalogs define the same message id: one of them would silently win."""
+
+
+def catalog_files(locale: str) -> list[Path]:
+    """The shared catalog ``locales/<locale>.po`` and each wing's ``locales/<wing>/<locale>.po``.
+
+    Why one catalog per wing: features are built side by side, and a single file that every
+    feature appends to is where their changes collide.
+    """
+    return [LOCALE_DIR / f"{locale}.po", *sorted(LOCALE_DIR.glob(f"*/{locale}.po"))]
+
+
 @cache
 def catalog(locale: str) -> Catalog:
-    with (LOCALE_DIR / f"{locale}.po").open("rb") as handle:
-        return read_po(handle, locale=_BABEL_LOCALES[locale])
+    merged: Catalog | None = None
+    for path in catalog_files(locale):
+        with path.open("rb") as handle:
+            part = read_po(handle, locale=_BABEL_LOCALES[locale])
+        if merged is None:
+            merged = part
+            continue
+        for message in part:
+            if not message.id:
+                continue
+            if message.id in merged:
+                raise DuplicateMessageError(f"{message.id!r} is defined twice ({path.name} in {path.parent.name})")
+            merged[message.id] = message
+    assert merged is not None
+    return merged
 
 
 @cache

@@ -63,3 +63,29 @@ def test_dates_in_helsinki_time_and_reader_format() -> None:
     assert format_when(moment, "fi", "Europe/Helsinki") == "keskiviikko 5. kesäkuuta 2024 klo 10.00"
     assert format_when(moment, "sv", "Europe/Helsinki") == "onsdag 5 juni 2024 kl. 10:00"
     assert format_when(moment, "en", "Europe/Helsinki") == "Wednesday, 5 June 2024 at 10:00"
+
+
+def test_wing_catalogs_are_merged_and_a_duplicate_id_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from forum import i18n
+
+    def po(key: str, text: str) -> str:
+        return f'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\nmsgid "{key}"\nmsgstr "{text}"\n'
+
+    (tmp_path / "wing").mkdir()
+    (tmp_path / "fi.po").write_text(po("shared.key", "Jaettu"), encoding="utf-8")
+    (tmp_path / "wing" / "fi.po").write_text(po("wing.key", "Siipi"), encoding="utf-8")
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    i18n.catalog.cache_clear()
+    try:
+        assert {str(m.id): str(m.string) for m in i18n.catalog("fi") if m.id} == {
+            "shared.key": "Jaettu",
+            "wing.key": "Siipi",
+        }
+        (tmp_path / "wing" / "fi.po").write_text(po("shared.key", "Toinen"), encoding="utf-8")
+        i18n.catalog.cache_clear()
+        with pytest.raises(i18n.DuplicateMessageError):
+            i18n.catalog("fi")
+    finally:
+        i18n.catalog.cache_clear()
