@@ -16,7 +16,6 @@ import sys
 from pathlib import Path
 
 from bot.settings import Settings, SettingsError
-from cards.meetings.activities import MeetingCards
 from forum.meetings.programme import ImportReport, forum_for_import, import_programme
 from forum.meetings.programme_file import ProgrammeError, load_programme
 from storage.database import create_engine, create_session_factory
@@ -47,13 +46,12 @@ async def import_programme_command(settings: Settings, path: Path, team_id: str 
     try:
         await upgrade_to_head(engine)
         sessions = create_session_factory(engine)
-        renderer = MeetingCards(settings.public_base_url)
         async with sessions() as session:
             forum_id, forum_name = await forum_for_import(session, team_id)
         programme = load_programme(path, default_time_zone=settings.timezone)
         try:
             async with sessions() as session, session.begin():
-                report = await import_programme(session, forum_id, programme, renderer=renderer, now=utcnow())
+                report = await import_programme(session, forum_id, programme, now=utcnow())
                 if dry_run:
                     raise _DryRunRollbackError(report)
         except _DryRunRollbackError as undone:

@@ -12,7 +12,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, true
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.types import UtcDateTime, utcnow
@@ -50,6 +50,10 @@ class ForumRow(TimestampMixin, Base):
     time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Helsinki")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     reminder_offsets_hours: Mapped[list[int]] = mapped_column(JSON, default=lambda: [168, 24])
+    quiet_hours: Mapped[str | None] = mapped_column(String(16))
+    """``"20:00-08:00"`` (quiet from, until) or ``"none"``; NULL: the process default."""
+    quiet_weekends: Mapped[bool | None] = mapped_column(Boolean)
+    """Whether Saturdays and Sundays are quiet all day; NULL: the process default."""
 
 
 class MuseumRow(TimestampMixin, Base):
@@ -189,7 +193,13 @@ class OutboxMessageRow(TimestampMixin, Base):
     conversation_reference: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     recipient_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     target_key: Mapped[str | None] = mapped_column(String(255))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """A ready activity (a reply built in the turn that asked for it); NULL for an intent."""
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """An intent's domain ids: the worker renders the activity from them at send time."""
+    respect_quiet_hours: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    expires_at: Mapped[datetime | None] = mapped_column()
+    """Not sent after this moment (a reminder after its meeting's start): ``dropped``."""
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -2,9 +2,10 @@
 
 Statuses: ``pending`` (waiting for ``next_attempt_at``), ``sending`` (claimed,
 leased until ``locked_until``), and the final ``sent``, ``failed``,
-``undeliverable``; an update that never needs to go out ends ``superseded``
-(a newer update of the same card came) or ``merged`` (folded into its card's
-send before that was posted).
+``undeliverable``, ``dropped`` (its renderer said there is nothing to send
+any more, or it expired); an update that never needs to go out ends
+``superseded`` (a newer update of the same card came) or ``merged`` (folded
+into its card's send before that was posted).
 
 Claiming takes rows with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two
 replicas never take the same row, and re-checks the claim condition in the
@@ -32,8 +33,11 @@ FAILED = "failed"
 UNDELIVERABLE = "undeliverable"
 SUPERSEDED = "superseded"
 MERGED = "merged"
+DROPPED = "dropped"
 PROBLEMS = (FAILED, UNDELIVERABLE)
-"""Final statuses that mean "this did not reach anyone"."""
+"""Final statuses that mean "this did not reach anyone" and someone should know."""
+NOT_DELIVERED = (*PROBLEMS, DROPPED)
+"""Final statuses of a send that posted nothing (``dropped``: nothing to say any more)."""
 
 SEND = "send"
 UPDATE = "update"
@@ -90,6 +94,23 @@ async def supersede_pending_updates(session: AsyncSession, target_key: str) -> i
     return _rowcount(result)
 
 
+async def pending_update_of(session: AsyncSession, card_key: str) -> OutboxMessageRow | None:
+    """The card's update waiting to go, if any (intent updates coalesce into it)."""
+    statement = (
+        select(Outbox)
+        .where(Outbox.target_key == card_key, Outbox.operation == UPDATE, Outbox.status == PENDING)
+        .order_by(Outbox.id.desc())
+        .limit(1)
+    )
+    return await session.scalar(statement)
+
+
+async def update_count(session: AsyncSession, card_key: str) -> int:
+    """How many updates of the card were ever queued (the next update's key counts on)."""
+    statement = select(func.count()).where(Outbox.target_key == card_key, Outbox.operation == UPDATE)
+    return int(await session.scalar(statement) or 0)
+
+
 # --- claim --------------------------------------------------------------
 
 
@@ -103,7 +124,7 @@ def _claimable(now: datetime) -> ColumnElement[bool]:
         and_(Outbox.status == SENDING, or_(Outbox.locked_until.is_(None), Outbox.locked_until <= now)),
     )
     target_settled = exists().where(
-        target.idempotency_key == Outbox.target_key, target.status.in_((SENT, FAILED, UNDELIVERABLE))
+        target.idempotency_key == Outbox.target_key, target.status.in_((SENT, *NOT_DELIVERED))
     )
     sibling_in_flight = exists().where(
         sibling.target_key == Outbox.target_key,
@@ -251,6 +272,18 @@ async def release(session: AsyncSession, ids: Collection[int], not_before: datet
         update(Outbox)
         .where(Outbox.id.in_(ids), Outbox.status == SENDING)
         .values(status=PENDING, locked_until=None, next_attempt_at=not_before, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def mark_dropped(session: AsyncSession, ids: Collection[int], reason: str) -> None:
+    """End claimed rows as ``dropped``: nothing to send any more (no attempt counted)."""
+    if not ids:
+        return
+    await session.execute(
+        update(Outbox)
+        .where(Outbox.id.in_(ids), Outbox.status == SENDING)
+        .values(status=DROPPED, locked_until=None, last_error=reason, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
 

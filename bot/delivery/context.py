@@ -1,6 +1,7 @@
 """The delivery wing's registration: scheduled jobs, the outbox worker and the pump
 that wakes them, and the coordinators' ``status`` command. Features that send
-register their job kinds on ``app[DELIVERY].jobs`` in a context after this one."""
+register their job kinds on ``app[DELIVERY].jobs`` and their message renderers on
+``app[DELIVERY].renderers`` in a context after this one."""
 
 from __future__ import annotations
 
@@ -16,15 +17,18 @@ from bot.delivery.proactive import ProactiveSender
 from bot.delivery.scheduler import DeliveryPump
 from bot.delivery.worker import OutboxWorker
 from bot.settings import Settings
+from forum.delivery.intents import RendererRegistry
 from forum.delivery.jobs import JobDispatcher, JobRegistry
 from forum.delivery.outbox_delivery import OutboxDelivery
 
 
 @dataclass(frozen=True)
 class Delivery:
-    """Scheduled jobs and the outbox: register job kinds on ``jobs``, ``kick()`` after an enqueue."""
+    """Scheduled jobs and the outbox: register job kinds on ``jobs`` and renderers on
+    ``renderers``, ``kick()`` after an enqueue."""
 
     jobs: JobRegistry
+    renderers: RendererRegistry
     dispatcher: JobDispatcher
     worker: OutboxWorker
     pump: DeliveryPump
@@ -39,10 +43,12 @@ DELIVERY = web.AppKey("delivery", Delivery)
 
 def build_delivery(settings: Settings, database: Database, adapter: ForumAdapter) -> Delivery:
     jobs = JobRegistry()
+    renderers = RendererRegistry()
     dispatcher = JobDispatcher(database.sessions, jobs)
-    worker = OutboxWorker(OutboxDelivery(database.sessions), ProactiveSender(adapter, settings.app_id))
+    outbox = OutboxDelivery(database.sessions, renderers)
+    worker = OutboxWorker(outbox, ProactiveSender(adapter, settings.app_id))
     pump = DeliveryPump(dispatcher, worker, settings.dispatch_interval_seconds)
-    return Delivery(jobs=jobs, dispatcher=dispatcher, worker=worker, pump=pump)
+    return Delivery(jobs=jobs, renderers=renderers, dispatcher=dispatcher, worker=worker, pump=pump)
 
 
 async def delivery_context(app: web.Application) -> AsyncIterator[None]:

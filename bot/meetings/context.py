@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from bot.components import BOT, DATABASE, SETTINGS
-from bot.delivery.context import DELIVERY
+from bot.delivery.context import DELIVERY, Delivery
 from bot.handler import ForumBot
 from bot.meetings.buttons import MeetingButtons
 from bot.meetings.commands import MeetingCommands
@@ -26,8 +26,8 @@ from cards.meetings.actions import (
     VERB_SAVE,
 )
 from cards.meetings.activities import MeetingCards
-from forum.delivery.jobs import JobRegistry
 from forum.i18n import N_
+from forum.meetings.messages import meeting_renderers
 from forum.meetings.model import MeetingNotFoundError
 from forum.meetings.schedule import meeting_job_handlers
 from forum.meetings.service import MeetingService
@@ -37,8 +37,8 @@ logger = logging.getLogger(__name__)
 MEETINGS = web.AppKey("meetings", MeetingFeatureParts)
 
 
-def register_meeting_features(bot: ForumBot, jobs: JobRegistry, parts: MeetingFeatureParts) -> MeetingCommands:
-    """Plug the meetings feature in: commands, card verbs, job kinds."""
+def register_meeting_features(bot: ForumBot, delivery: Delivery, parts: MeetingFeatureParts) -> MeetingCommands:
+    """Plug the meetings feature in: commands, card verbs, job kinds, message renderers."""
     commands = MeetingCommands(parts)
     bot.register_command("meetings", commands.list_meetings)
     bot.register_command("meeting_add", commands.add_meeting)
@@ -58,8 +58,10 @@ def register_meeting_features(bot: ForumBot, jobs: JobRegistry, parts: MeetingFe
     bot.card_actions.register(VERB_FORM_CLOSE, buttons.close_form)
     bot.card_actions.register(VERB_CANCEL_CONFIRM, buttons.confirm_cancel)
 
-    for kind, handler in meeting_job_handlers(parts.cards).items():
-        jobs.register(kind, handler)
+    for kind, handler in meeting_job_handlers().items():
+        delivery.jobs.register(kind, handler)
+    for purpose, render in meeting_renderers(parts.cards).items():
+        delivery.renderers.register(purpose, render)
     logger.info("meetings feature registered")
     return commands
 
@@ -69,7 +71,7 @@ async def meetings_context(app: web.Application) -> AsyncIterator[None]:
     and registers its job kinds with the dispatcher."""
     delivery = app[DELIVERY]
     cards = MeetingCards(app[SETTINGS].public_base_url)
-    parts = MeetingFeatureParts(service=MeetingService(app[DATABASE].sessions, cards), cards=cards, kick=delivery.kick)
-    register_meeting_features(app[BOT].bot, delivery.jobs, parts)
+    parts = MeetingFeatureParts(service=MeetingService(app[DATABASE].sessions), cards=cards, kick=delivery.kick)
+    register_meeting_features(app[BOT].bot, delivery, parts)
     app[MEETINGS] = parts
     yield

@@ -28,12 +28,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from forum.delivery.quiet_hours import next_allowed_time
 from storage import outbox_repository as repo
 from storage.models import ForumRow, OutboxMessageRow, PersonRow
 from storage.types import utcnow
 
-DEFAULT_TIME_ZONE = "Europe/Helsinki"
 PROBLEM_LIST_LIMIT = 20
 
 
@@ -122,28 +120,25 @@ async def enqueue_message(
     activity: dict[str, Any],
     not_before: datetime | None = None,
     respect_quiet_hours: bool = False,
-    time_zone: str = DEFAULT_TIME_ZONE,
     now: datetime | None = None,
 ) -> OutboxView:
-    """Queue one message; with a ``key`` already queued, return that row unchanged.
+    """Queue one ready activity; with a ``key`` already queued, return that row unchanged.
 
+    For a reply built in the turn that asked for it (a preview, a form for
+    one person). Anything sent later, or to many, is an *intent*
+    (``forum.delivery.intents.enqueue_intent``), rendered when it goes.
     ``activity`` is Bot Framework activity JSON (``{"type": "message", ...}``).
-    With ``respect_quiet_hours`` the message waits for working hours in
-    ``time_zone`` (see ``forum.delivery.quiet_hours``); the time is fixed here, so a
-    retry after a failure at 19:59 may still go after 20:00. Call ``kick()``
-    on the delivery parts after the transaction commits to have it sent
-    within a second.
+    With ``respect_quiet_hours`` the worker holds the row while the forum's
+    quiet hours last, checked before every try. Call ``kick()`` on the
+    delivery parts after the transaction commits to have it sent at once.
     """
     existing = await repo.by_key(session, key)
     if existing is not None:
         return outbox_view(existing)
     payload = _activity_payload(activity)
-    moment = now or utcnow()
-    send_at = not_before or moment
+    send_at = not_before or now or utcnow()
     if send_at.tzinfo is None:
         raise OutboxError("not_before must be an aware datetime")
-    if respect_quiet_hours:
-        send_at = next_allowed_time(send_at, time_zone)
     values: dict[str, Any] = {
         "idempotency_key": key,
         "purpose": purpose,
@@ -151,20 +146,26 @@ async def enqueue_message(
         "payload": payload,
         "status": repo.PENDING,
         "next_attempt_at": send_at,
+        "respect_quiet_hours": respect_quiet_hours,
+        **await target_values(session, target, forum_id),
     }
+    await repo.insert_if_absent(session, values)
+    return await view_of(session, key)
+
+
+async def target_values(session: AsyncSession, target: Target, forum_id: int | None) -> dict[str, Any]:
+    """The row's columns that say where it goes; raises when the target does not exist."""
     if isinstance(target, ChannelTarget):
         forum = await session.get(ForumRow, target.forum_id)
         if forum is None or not forum.channel_reference:
             raise NoChannelError(f"forum {target.forum_id} has no channel to post in")
-        values["conversation_reference"] = dict(forum.channel_reference)
-        values["forum_id"] = forum_id if forum_id is not None else target.forum_id
-    else:
-        if await session.get(PersonRow, target.person_id) is None:
-            raise UnknownRecipientError(f"no person {target.person_id}")
-        values["recipient_person_id"] = target.person_id
-        values["forum_id"] = forum_id
-    await repo.insert_if_absent(session, values)
-    return await _view_of(session, key)
+        return {
+            "conversation_reference": dict(forum.channel_reference),
+            "forum_id": forum_id if forum_id is not None else target.forum_id,
+        }
+    if await session.get(PersonRow, target.person_id) is None:
+        raise UnknownRecipientError(f"no person {target.person_id}")
+    return {"recipient_person_id": target.person_id, "forum_id": forum_id}
 
 
 async def enqueue_update(
@@ -208,7 +209,7 @@ async def enqueue_update(
         await repo.supersede_pending_updates(session, target_key)
         values["status"] = repo.PENDING
     await repo.insert_if_absent(session, values)
-    return await _view_of(session, key)
+    return await view_of(session, key)
 
 
 async def sent_activity(session: AsyncSession, key: str) -> tuple[str, str] | None:
@@ -261,7 +262,7 @@ def outbox_view(row: OutboxMessageRow) -> OutboxView:
     )
 
 
-async def _view_of(session: AsyncSession, key: str) -> OutboxView:
+async def view_of(session: AsyncSession, key: str) -> OutboxView:
     row = await repo.by_key(session, key)
     if row is None:  # inserted or kept by ON CONFLICT in this very transaction
         raise RuntimeError(f"outbox row {key!r} missing right after insert")
@@ -272,9 +273,15 @@ def _activity_payload(activity: dict[str, Any]) -> dict[str, Any]:
     """A JSON copy of the activity: fails now, not in the worker, when it cannot be stored."""
     if not isinstance(activity, dict) or activity.get("type", "message") != "message":
         raise OutboxError("an outbox activity is a dict of type 'message'")
-    try:
-        payload: dict[str, Any] = json.loads(json.dumps(activity))
-    except (TypeError, ValueError) as exc:
-        raise OutboxError(f"activity is not JSON: {exc}") from exc
+    payload = json_copy(activity)
     payload.setdefault("type", "message")
     return payload
+
+
+def json_copy(value: dict[str, Any]) -> dict[str, Any]:
+    """A JSON copy: fails now, in the caller's transaction, not later in the worker."""
+    try:
+        copied: dict[str, Any] = json.loads(json.dumps(value))
+    except (TypeError, ValueError) as exc:
+        raise OutboxError(f"not JSON: {exc}") from exc
+    return copied

@@ -1,28 +1,42 @@
-"""The worker's side of the outbox: lease due rows, then record what happened.
+"""The worker's side of the outbox: lease due rows, render them, then record what happened.
 
 Why it hands out plain :class:`ClaimedMessage` values: the send happens
 outside any transaction (a slow Teams call must not hold a row lock or
 SQLite's write lock), so everything the send needs (where to, what, how many
 tries so far) is read in the short claim transaction and the outcome is
 written in another short one.
+
+Before each try, in the claim: a row past its ``expires_at`` ends
+``dropped``; a row that respects quiet hours and falls in its forum's quiet
+window goes back to ``pending`` until the window opens (no attempt counted),
+or ends ``dropped`` when that would be after its ``expires_at``. Intent rows
+are then rendered by their purpose's renderer in a read-only session, after
+the claim committed, so a card is built from the data as it is now and no
+write lock is held meanwhile.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from forum.delivery.intents import Intent, Reader, RendererRegistry, UnknownPurposeError
+from forum.delivery.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours, QuietHoursError, parse_quiet_hours
+from forum.i18n import resolve_locale
 from storage import outbox_repository as repo
 from storage.models import ForumRow, OutboxMessageRow, PersonRow
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_TENANT = "-"
+DEFAULT_TIME_ZONE = "Europe/Helsinki"
+RENDER_DATABASE_ERRORS = (SQLAlchemyError, OSError)
 
 
 @dataclass(frozen=True)
@@ -47,6 +61,7 @@ class ClaimedMessage:
     attempts: int
     """Attempts already made (a lease that ran out counts as one)."""
     activity: dict[str, Any]
+    """What goes to Teams: the stored activity, or the intent rendered just now."""
     reference: dict[str, Any] | None
     """Where to send, or whose activity to update; None: open a 1:1 with ``recipient``."""
     recipient: Recipient | None
@@ -55,6 +70,10 @@ class ClaimedMessage:
     tenant_id: str
     problem: str | None = None
     """Set when the message cannot be sent at all (its card failed, no route)."""
+    intent: Intent | None = None
+    reader: Reader | None = None
+    created_at: datetime | None = None
+    """When the row was enqueued: the time limit for retries counts from here."""
 
     @property
     def conversation_key(self) -> str:
@@ -66,11 +85,30 @@ class ClaimedMessage:
 
 
 class OutboxDelivery:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        renderers: RendererRegistry | None = None,
+        *,
+        quiet_hours: QuietHours = DEFAULT_QUIET_HOURS,
+    ) -> None:
         self._sessions = sessions
+        self._renderers = renderers or RendererRegistry()
+        self._quiet_default = quiet_hours
+        """The window of a forum without its own setting (from the environment)."""
 
     async def claim(self, now: datetime, *, limit: int, lease: timedelta) -> list[ClaimedMessage]:
-        """Lease up to ``limit`` due messages; nobody else takes them until the lease ends."""
+        """Lease up to ``limit`` due messages, rendered; nobody else takes them until the lease ends."""
+        claimed = await self._claim(now, limit, lease)
+        if not any(message.intent is not None for message in claimed):
+            return claimed
+        ready, dropped = await self._render(claimed)
+        if dropped:
+            async with self._sessions() as session, session.begin():
+                await repo.mark_dropped(session, dropped, "nothing to send any more")
+        return ready
+
+    async def _claim(self, now: datetime, limit: int, lease: timedelta) -> list[ClaimedMessage]:
         async with self._sessions() as session, session.begin():
             ids = await repo.claim_due(session, now, limit, lease)
             if not ids:
@@ -79,7 +117,82 @@ class OutboxDelivery:
             targets = await repo.rows_by_keys(session, {r.target_key for r in rows if r.target_key})
             people = await repo.people_by_ids(session, {r.recipient_person_id for r in rows if r.recipient_person_id})
             forums = await repo.forums_by_ids(session, {r.forum_id for r in rows if r.forum_id})
-            return [_claimed(row, targets, people, forums) for row in rows]
+            claimed: list[ClaimedMessage] = []
+            held: dict[datetime, list[int]] = {}
+            expired: list[int] = []
+            for row in rows:
+                forum = forums.get(row.forum_id) if row.forum_id else None
+                wait = self._hold(row, forum, now)
+                if wait is None:
+                    claimed.append(_claimed(row, targets, people, forums))
+                elif wait is EXPIRED:
+                    expired.append(row.id)
+                else:
+                    held.setdefault(wait, []).append(row.id)
+            for until, held_ids in held.items():
+                await repo.release(session, held_ids, until)
+            await repo.mark_dropped(session, expired, "expired: its time passed before it could be sent")
+            return claimed
+
+    def _hold(self, row: OutboxMessageRow, forum: ForumRow | None, now: datetime) -> datetime | None:
+        """None: try now; a time: quiet until then; ``EXPIRED``: it may not go any more."""
+        if row.expires_at is not None and row.expires_at <= now:
+            logger.info("message %s (%s) expired at %s: dropped", row.idempotency_key, row.purpose, row.expires_at)
+            return EXPIRED
+        if not row.respect_quiet_hours:
+            return None
+        window = self.quiet_hours_of(forum)
+        zone = forum.time_zone if forum is not None else DEFAULT_TIME_ZONE
+        if not window.is_quiet(now, zone):
+            return None
+        opens = window.next_allowed(now, zone)
+        if row.expires_at is not None and opens >= row.expires_at:
+            logger.info(
+                "message %s (%s) is quiet until %s, after it expires (%s): dropped",
+                row.idempotency_key,
+                row.purpose,
+                opens.isoformat(),
+                row.expires_at.isoformat(),
+            )
+            return EXPIRED
+        return opens
+
+    def quiet_hours_of(self, forum: ForumRow | None) -> QuietHours:
+        """The forum's quiet window, or the default one when it has none (or an unreadable one)."""
+        if forum is None:
+            return self._quiet_default
+        try:
+            return parse_quiet_hours(forum.quiet_hours, forum.quiet_weekends, self._quiet_default)
+        except QuietHoursError as exc:
+            logger.warning("forum %s: %s; using the default quiet hours", forum.id, exc)
+            return self._quiet_default
+
+    async def _render(self, claimed: list[ClaimedMessage]) -> tuple[list[ClaimedMessage], list[int]]:
+        """Each intent as its renderer draws it now; (ready to send, ids with nothing to send)."""
+        ready: list[ClaimedMessage] = []
+        dropped: list[int] = []
+        async with self._sessions() as session:
+            for message in claimed:
+                if message.intent is None or message.reader is None or message.problem is not None:
+                    ready.append(message)
+                    continue
+                try:
+                    activity = await self._renderers.get(message.purpose)(session, message.intent, message.reader)
+                except RENDER_DATABASE_ERRORS:
+                    raise  # the database is away: the lease runs out and the row is tried again
+                except UnknownPurposeError:
+                    ready.append(replace(message, problem=f"no renderer for {message.purpose!r} in this process"))
+                    continue
+                except Exception as exc:
+                    logger.exception("rendering %s (%s) failed", message.key, message.purpose)
+                    ready.append(replace(message, problem=f"rendering failed: {type(exc).__name__}: {exc}"))
+                    continue
+                if activity is None:
+                    logger.info("message %s (%s): nothing to send any more, dropped", message.key, message.purpose)
+                    dropped.append(message.id)
+                else:
+                    ready.append(replace(message, activity=activity))
+        return ready, dropped
 
     async def record(self, outcomes: Sequence[Outcome]) -> None:
         """Write several outcomes in one transaction (the worker's group commit)."""
@@ -88,6 +201,10 @@ class OutboxDelivery:
         async with self._sessions() as session, session.begin():
             for outcome in outcomes:
                 await _write(session, outcome)
+
+
+EXPIRED = datetime.min.replace(tzinfo=UTC)
+"""``_hold``'s answer for a row that may not go any more."""
 
 
 @dataclass(frozen=True)
@@ -204,19 +321,52 @@ def _claimed(
                 problem = "no conversation with this person and no forum to open one from"
     if reference is None and recipient is None and problem is None:
         problem = "the message has no recipient"
+    intent, reader = _intent_of(row, person, forum)
     return ClaimedMessage(
         id=row.id,
         key=row.idempotency_key,
         purpose=row.purpose,
         operation=row.operation,
         attempts=row.attempts,
-        activity=dict(row.payload),
+        activity=dict(row.payload or {}),
         reference=_without_reply_id(reference),
         recipient=recipient,
         target_activity_id=target_activity_id,
         tenant_id=tenant,
         problem=problem,
+        intent=intent,
+        reader=reader,
+        created_at=row.created_at,
     )
+
+
+def _intent_of(
+    row: OutboxMessageRow, person: PersonRow | None, forum: ForumRow | None
+) -> tuple[Intent | None, Reader | None]:
+    """The row's intent and who reads it (their language), or (None, None) for a ready activity."""
+    if row.data is None:
+        return None, None
+    intent = Intent(
+        key=row.idempotency_key,
+        purpose=row.purpose,
+        forum_id=row.forum_id,
+        data=dict(row.data),
+        operation=row.operation,
+        card_key=row.target_key,
+    )
+    forum_locale = forum.locale if forum is not None else None
+    locale = (
+        resolve_locale(person.preferred_locale, person.last_seen_locale, forum_locale)
+        if person is not None
+        else resolve_locale(forum_locale)
+    )
+    reader = Reader(
+        forum_id=row.forum_id,
+        person_id=person.id if person is not None else None,
+        locale=locale,
+        time_zone=forum.time_zone if forum is not None else DEFAULT_TIME_ZONE,
+    )
+    return intent, reader
 
 
 def _recipient(person: PersonRow, forum: ForumRow | None) -> Recipient:

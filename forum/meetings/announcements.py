@@ -5,10 +5,14 @@ counts, an edit, a cancellation) are outbox rows written in the same
 transaction as the change itself, so a crash never leaves a saved edit with a
 stale card, and Teams' rate limits and retries are handled in one place.
 
+Why intents: the rows hold the meeting's id only; the worker renders the
+card when it goes (``forum.meetings.messages``), so an RSVP turn writes its
+answer and one small row, never builds a card under the write lock, and a
+burst of answers is one update carrying the newest counts.
+
 Why updates, never a second post: the card's outbox key is stored on the
 meeting, and every change enqueues an *update* of the activity that key
-posted. Each update has its own key (the change's version) so none is lost,
-and each carries the whole card as it is now, so the newest one wins.
+posted (coalesced with one still waiting).
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from forum.delivery.outbox import ChannelTarget, enqueue_message, enqueue_update
+from forum.delivery.intents import enqueue_card_update, enqueue_intent
+from forum.delivery.outbox import ChannelTarget
+from forum.meetings.messages import PURPOSE_ANNOUNCEMENT, PURPOSE_ANNOUNCEMENT_UPDATE, announcement_data
 from forum.meetings.model import (
     Meeting,
     MeetingCancelledError,
@@ -27,16 +33,9 @@ from forum.meetings.model import (
     get_meeting_by_id,
     mark_announced,
 )
-from forum.meetings.renderer import Activity, MeetingRenderer
-from forum.meetings.rsvp import counts_for
 from storage import roster_repository as roster_repo
 
 logger = logging.getLogger(__name__)
-
-PURPOSE_ANNOUNCEMENT = "meeting_announcement"
-PURPOSE_ANNOUNCEMENT_UPDATE = "meeting_announcement_update"
-REFRESH_AUDIENCE_LIMIT = 60
-"""Teams fetches a personal view automatically for at most 60 listed users."""
 
 
 class AlreadyAnnouncedError(Exception):
@@ -51,34 +50,7 @@ class ForumUnreachableError(Exception):
     """The forum has no channel to post to (the bot was never installed in a team)."""
 
 
-async def refresh_audience(session: AsyncSession, forum_id: int) -> list[str]:
-    """Teams ids of the forum's active members, for the card's personal views.
-
-    Over the limit nobody is listed: Teams then shows everyone the shared
-    card, and a person still sees their answer after pressing a button.
-    """
-    members = await roster_repo.participants_of(session, forum_id, active_only=True)
-    ids = [row.person.teams_user_id for row in members]
-    return ids if len(ids) <= REFRESH_AUDIENCE_LIMIT else []
-
-
-async def channel_card(session: AsyncSession, meeting: Meeting, renderer: MeetingRenderer) -> Activity:
-    """The channel card as it should look now, in the forum's language."""
-    forum = await roster_repo.forum_by_id(session, meeting.forum_id)
-    if forum is None:
-        raise ForumUnreachableError(meeting.forum_id)
-    return renderer.channel_announcement(
-        meeting,
-        await counts_for(session, meeting.id),
-        locale=forum.locale,
-        time_zone=forum.time_zone,
-        audience=await refresh_audience(session, meeting.forum_id),
-    )
-
-
-async def post_announcement(
-    session: AsyncSession, meeting_id: int, renderer: MeetingRenderer, *, now: datetime
-) -> Meeting:
+async def post_announcement(session: AsyncSession, meeting_id: int, *, now: datetime) -> Meeting:
     """Queue the meeting's card for the channel, once; returns the meeting as announced."""
     meeting = await get_meeting_by_id(session, meeting_id, for_update=True)
     if meeting.is_cancelled:
@@ -91,13 +63,13 @@ async def post_announcement(
     if forum is None or not forum.channel_reference:
         raise ForumUnreachableError(meeting.forum_id)
     key = announcement_key_for(meeting.id, meeting.revision)
-    await enqueue_message(
+    await enqueue_intent(
         session,
         key=key,
         purpose=PURPOSE_ANNOUNCEMENT,
-        forum_id=meeting.forum_id,
         target=ChannelTarget(meeting.forum_id),
-        activity=await channel_card(session, meeting, renderer),
+        data=announcement_data(meeting),
+        forum_id=meeting.forum_id,
         now=now,
     )
     announced = await mark_announced(session, meeting.id, key, now)
@@ -105,22 +77,9 @@ async def post_announcement(
     return announced
 
 
-async def update_announcement(
-    session: AsyncSession, meeting: Meeting, renderer: MeetingRenderer, *, version: str
-) -> bool:
-    """Queue an in-place update of the posted card; False when nothing is posted.
-
-    ``version`` names the change (a revision, an answer) so two different
-    changes are two updates, and the same change enqueued twice is one.
-    """
+async def update_announcement(session: AsyncSession, meeting: Meeting) -> bool:
+    """Queue an in-place update of the posted card; False when nothing is (or will be) posted."""
     if meeting.announcement_key is None:
         return False
-    await enqueue_update(
-        session,
-        key=f"{meeting.announcement_key}:update:{version}",
-        purpose=PURPOSE_ANNOUNCEMENT_UPDATE,
-        forum_id=meeting.forum_id,
-        target_key=meeting.announcement_key,
-        activity=await channel_card(session, meeting, renderer),
-    )
-    return True
+    update = await enqueue_card_update(session, card_key=meeting.announcement_key, purpose=PURPOSE_ANNOUNCEMENT_UPDATE)
+    return update is not None

@@ -23,7 +23,6 @@ from forum.i18n import tr
 from forum.meetings.announcements import update_announcement
 from forum.meetings.model import MeetingInvalidError, create_meeting, update_meeting
 from forum.meetings.programme_file import FIELD_KEYS, MuseumEntry, Programme, ProgrammeError, ProgrammeProblem
-from forum.meetings.renderer import MeetingRenderer
 from forum.meetings.schedule import sync_meeting_jobs
 from storage import meeting_repository as meetings_repo
 from storage import roster_repository as roster_repo
@@ -70,7 +69,6 @@ async def import_programme(
     forum_id: int,
     programme: Programme,
     *,
-    renderer: MeetingRenderer,
     now: datetime,
 ) -> ImportReport:
     """Write the programme into the forum, in the caller's transaction.
@@ -110,7 +108,7 @@ async def import_programme(
                 meeting, changed = await update_meeting(session, existing.id, draft, now=None)
                 if changed:
                     report.updated.append(draft.number)
-                    await update_announcement(session, meeting, renderer, version=f"r{meeting.revision}")
+                    await update_announcement(session, meeting)
                 else:
                     report.unchanged.append(draft.number)
                 await sync_meeting_jobs(session, meeting, now=now)

@@ -5,8 +5,10 @@ after every change (``sync_meeting_jobs``), and the job keys say what each
 job is for (``meeting:5:reminder:168h``), so moving a meeting moves its jobs,
 cancelling it cancels them, and recomputing twice changes nothing.
 
-When the jobs fall due their handlers queue outbox messages with
-``respect_quiet_hours``; the outbox holds them until 08:00 on a weekday.
+When the jobs fall due their handlers queue outbox *intents* (rendered when
+sent, ``forum.meetings.messages``) that respect the forum's quiet hours and
+expire at the meeting's start (a reminder) or its RSVP deadline (a nudge):
+the worker holds them while it is quiet and drops what would come too late.
 
 The nudge waits for the announcement: a person is asked to answer only once
 the card they answer on is in the channel, and a day after it at the
@@ -22,12 +24,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from forum.delivery.intents import enqueue_intent
 from forum.delivery.jobs import JobHandler, JobView, cancel_jobs, upsert_job
-from forum.delivery.outbox import ChannelTarget, PersonTarget, enqueue_message
-from forum.i18n import resolve_locale
+from forum.delivery.outbox import ChannelTarget, PersonTarget
+from forum.meetings.messages import PURPOSE_REMINDER, PURPOSE_RSVP_NUDGE, nudge_data, reminder_data
 from forum.meetings.model import Meeting, MeetingNotFoundError, get_meeting_by_id
-from forum.meetings.renderer import MeetingRenderer
-from forum.meetings.rsvp import counts_for
 from storage import meeting_repository as meetings_repo
 from storage import roster_repository as roster_repo
 
@@ -35,8 +36,6 @@ logger = logging.getLogger(__name__)
 
 KIND_REMINDER = "meeting_reminder"
 KIND_RSVP_NUDGE = "rsvp_nudge"
-PURPOSE_REMINDER = "meeting_reminder"
-PURPOSE_RSVP_NUDGE = "rsvp_nudge"
 DEFAULT_REMINDER_OFFSETS_HOURS: tuple[int, ...] = (168, 24)
 NUDGE_BEFORE_DEADLINE = timedelta(hours=48)
 NUDGE_BEFORE_FIRST_REMINDER = timedelta(hours=24)
@@ -122,16 +121,9 @@ async def sync_meeting_jobs(session: AsyncSession, meeting: Meeting, *, now: dat
     return planned
 
 
-def meeting_job_handlers(renderer: MeetingRenderer) -> dict[str, JobHandler]:
+def meeting_job_handlers() -> dict[str, JobHandler]:
     """The handlers to register with the job dispatcher, by kind."""
-
-    async def remind(session: AsyncSession, job: JobView, now: datetime) -> None:
-        await send_reminder(session, job, now, renderer)
-
-    async def nudge(session: AsyncSession, job: JobView, now: datetime) -> None:
-        await send_rsvp_nudges(session, job, now, renderer)
-
-    return {KIND_REMINDER: remind, KIND_RSVP_NUDGE: nudge}
+    return {KIND_REMINDER: send_reminder, KIND_RSVP_NUDGE: send_rsvp_nudges}
 
 
 async def _live_meeting(session: AsyncSession, job: JobView, now: datetime) -> Meeting | None:
@@ -149,7 +141,7 @@ async def _live_meeting(session: AsyncSession, job: JobView, now: datetime) -> M
     return meeting
 
 
-async def send_reminder(session: AsyncSession, job: JobView, now: datetime, renderer: MeetingRenderer) -> None:
+async def send_reminder(session: AsyncSession, job: JobView, now: datetime) -> None:
     """Queue the channel reminder: one per meeting, offset and start time.
 
     The start time is part of the message key so that a meeting moved after
@@ -157,34 +149,25 @@ async def send_reminder(session: AsyncSession, job: JobView, now: datetime, rend
     """
     meeting = await _live_meeting(session, job, now)
     hours = hours_of_reminder_key(job.key)
-    forum = await roster_repo.forum_by_id(session, job.forum_id)
-    if meeting is None or hours is None or forum is None:
+    if meeting is None or hours is None:
         return
-    activity = renderer.reminder(
-        meeting,
-        await counts_for(session, meeting.id),
-        hours_before=hours,
-        locale=forum.locale,
-        time_zone=forum.time_zone,
-    )
-    await enqueue_message(
+    await enqueue_intent(
         session,
         key=f"{reminder_job_key(meeting.id, hours)}:{meeting.starts_at:%Y%m%dT%H%MZ}",
         purpose=PURPOSE_REMINDER,
-        forum_id=meeting.forum_id,
         target=ChannelTarget(meeting.forum_id),
-        activity=activity,
+        data=reminder_data(meeting, hours),
+        forum_id=meeting.forum_id,
+        expires_at=meeting.starts_at,
         respect_quiet_hours=True,
-        time_zone=forum.time_zone,
         now=now,
     )
 
 
-async def send_rsvp_nudges(session: AsyncSession, job: JobView, now: datetime, renderer: MeetingRenderer) -> None:
+async def send_rsvp_nudges(session: AsyncSession, job: JobView, now: datetime) -> None:
     """Queue a 1:1 nudge to each active participant without an answer: one per meeting and person."""
     meeting = await _live_meeting(session, job, now)
-    forum = await roster_repo.forum_by_id(session, job.forum_id)
-    if meeting is None or forum is None or not meeting.is_announced:
+    if meeting is None or not meeting.is_announced:
         return
     if meeting.rsvp_deadline is not None and meeting.rsvp_deadline <= now:
         return
@@ -192,16 +175,14 @@ async def send_rsvp_nudges(session: AsyncSession, job: JobView, now: datetime, r
     if row is None:
         return
     for participant in await meetings_repo.participants_without_answer(session, row):
-        person = participant.person
-        locale = resolve_locale(person.preferred_locale, person.last_seen_locale, forum.locale)
-        await enqueue_message(
+        await enqueue_intent(
             session,
-            key=f"{nudge_job_key(meeting.id)}:person:{person.id}",
+            key=f"{nudge_job_key(meeting.id)}:person:{participant.person.id}",
             purpose=PURPOSE_RSVP_NUDGE,
+            target=PersonTarget(participant.person.id),
+            data=nudge_data(meeting),
             forum_id=meeting.forum_id,
-            target=PersonTarget(person.id),
-            activity=renderer.rsvp_nudge(meeting, locale=locale, time_zone=forum.time_zone),
+            expires_at=meeting.rsvp_deadline or meeting.starts_at,
             respect_quiet_hours=True,
-            time_zone=forum.time_zone,
             now=now,
         )

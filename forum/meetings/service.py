@@ -35,7 +35,6 @@ from forum.meetings.model import (
     next_free_number,
     update_meeting,
 )
-from forum.meetings.renderer import MeetingRenderer
 from forum.meetings.rsvp import (
     RsvpAnswer,
     RsvpCounts,
@@ -67,11 +66,8 @@ class MeetingStanding:
 
 
 class MeetingService:
-    def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], renderer: MeetingRenderer, clock: Clock = utcnow
-    ) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock = utcnow) -> None:
         self._sessions = sessions
-        self._renderer = renderer
         self._clock = clock
 
     # --- reading ------------------------------------------------------
@@ -165,7 +161,7 @@ class MeetingService:
             meeting, changed = await update_meeting(session, meeting_id, draft, now=now)
             if changed:
                 await sync_meeting_jobs(session, meeting, now=now)
-                await update_announcement(session, meeting, self._renderer, version=f"r{meeting.revision}")
+                await update_announcement(session, meeting)
             return meeting
 
     async def cancel(self, actor: Actor, meeting_id: int) -> tuple[Meeting, bool]:
@@ -177,7 +173,7 @@ class MeetingService:
             meeting, changed = await cancel_meeting(session, meeting_id)
             if changed:
                 await sync_meeting_jobs(session, meeting, now=now)
-                await update_announcement(session, meeting, self._renderer, version=f"r{meeting.revision}")
+                await update_announcement(session, meeting)
             return meeting, changed
 
     async def post(self, actor: Actor, meeting_id: int) -> Meeting:
@@ -186,7 +182,7 @@ class MeetingService:
         async with self._sessions() as session, session.begin():
             current = await get_meeting_by_id(session, meeting_id)
             self.require_coordinator(actor, current.forum_id)
-            meeting = await post_announcement(session, meeting_id, self._renderer, now=now)
+            meeting = await post_announcement(session, meeting_id, now=now)
             await sync_meeting_jobs(session, meeting, now=now)
             return meeting
 
@@ -198,7 +194,7 @@ class MeetingService:
         async with self._sessions() as session, session.begin():
             outcome = await record_answer(session, meeting_id, actor.person.id, answer, now=now)
             if outcome.changed:
-                await update_announcement(session, outcome.meeting, self._renderer, version=f"rsvp-{outcome.version}")
+                await update_announcement(session, outcome.meeting)
             return outcome
 
     async def names(self, actor: Actor, forum_id: int, number: int) -> RsvpNames:

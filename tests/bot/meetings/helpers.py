@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from bot.components import BOT, DATABASE
 from bot.delivery.context import DELIVERY
-from bot.meetings.context import MEETINGS
 from forum.meetings.programme import import_programme
 from forum.meetings.programme_file import parse_programme
 from storage.models import MeetingRow, OutboxMessageRow, RsvpRow
@@ -65,9 +64,7 @@ async def seed_programme(driver: Driver, text: str) -> int:
     forum = await roster.forum_for_team(TEAM_ID)
     assert forum is not None
     async with app[DATABASE].sessions() as session, session.begin():
-        await import_programme(
-            session, forum.id, parse_programme(text), renderer=app[MEETINGS].cards, now=datetime.now(UTC)
-        )
+        await import_programme(session, forum.id, parse_programme(text), now=datetime.now(UTC))
     return forum.id
 
 

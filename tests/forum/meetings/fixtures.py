@@ -11,6 +11,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from forum.delivery.intents import RendererRegistry
+from forum.delivery.outbox_delivery import ClaimedMessage, OutboxDelivery
+from forum.meetings.messages import meeting_renderers
 from forum.meetings.model import Meeting
 from forum.meetings.programme import import_programme
 from forum.meetings.programme_file import parse_programme
@@ -105,8 +108,16 @@ async def seed(sessions: Sessions, people: tuple[User, ...] = EVERYONE, text: st
     await roster.sync_roster(forum_id, [member(user) for user in people])
     renderer = RecordingRenderer()
     async with sessions() as session, session.begin():
-        await import_programme(session, forum_id, parse_programme(text or programme()), renderer=renderer, now=NOW)
+        await import_programme(session, forum_id, parse_programme(text or programme()), now=NOW)
     return Seeded(forum_id, roster, renderer)
+
+
+async def claim_rendered(sessions: Sessions, renderer: RecordingRenderer, now: datetime) -> list[ClaimedMessage]:
+    """Claim what is due at ``now`` as the worker would, rendered by the meetings renderers."""
+    registry = RendererRegistry()
+    for purpose, render in meeting_renderers(renderer, clock=lambda: now).items():
+        registry.register(purpose, render)
+    return await OutboxDelivery(sessions, registry).claim(now, limit=100, lease=timedelta(minutes=2))
 
 
 async def outbox(sessions: Sessions) -> list[OutboxMessageRow]:

@@ -11,7 +11,7 @@ from forum.meetings.programme import import_programme
 from forum.meetings.programme_file import ProgrammeError, load_programme, parse_programme
 from forum.meetings.service import MeetingService
 from storage import roster_repository
-from tests.forum.meetings.fixtures import HELSINKI, NOW, START, Sessions, jobs, outbox, programme, seed
+from tests.forum.meetings.fixtures import HELSINKI, NOW, START, Sessions, claim_rendered, jobs, outbox, programme, seed
 from tests.support.activities import KAISA, LIISA
 
 SHIPPED = Path(__file__).resolve().parents[3] / "programme" / "2024-2025.toml"
@@ -79,9 +79,7 @@ async def test_import_twice_changes_nothing_and_a_corrected_file_edits_in_place(
     seeded = await seed(sessions)
     before = await jobs(sessions)
     async with sessions() as session, session.begin():
-        report = await import_programme(
-            session, seeded.forum_id, parse_programme(programme()), renderer=seeded.renderer, now=NOW
-        )
+        report = await import_programme(session, seeded.forum_id, parse_programme(programme()), now=NOW)
     assert report.unchanged == [1] and report.created == report.updated == []
 
     def schedule(rows: dict[str, object]) -> dict[str, tuple[object, object]]:
@@ -89,20 +87,19 @@ async def test_import_twice_changes_nothing_and_a_corrected_file_edits_in_place(
 
     assert schedule(await jobs(sessions)) == schedule(before)
 
-    service = MeetingService(sessions, seeded.renderer, clock=lambda: NOW)
+    service = MeetingService(sessions, clock=lambda: NOW)
     meeting = await service.by_number(seeded.forum_id, 1)
     await service.post(await seeded.actor(KAISA), meeting.id)
     moved = programme(START + timedelta(days=2))
     async with sessions() as session, session.begin():
-        report = await import_programme(
-            session, seeded.forum_id, parse_programme(moved), renderer=seeded.renderer, now=NOW
-        )
+        report = await import_programme(session, seeded.forum_id, parse_programme(moved), now=NOW)
     assert report.updated == [1]
     again = await service.by_number(seeded.forum_id, 1)
     assert again.id == meeting.id and again.revision == 2 and again.starts_at == START + timedelta(days=2)
     rows = await outbox(sessions)
-    assert [row.purpose for row in rows] == ["meeting_announcement", "meeting_announcement_update"]
-    assert seeded.renderer.calls[-1].startswith("announcement 1 r2")
+    assert [row.purpose for row in rows] == ["meeting_announcement"]  # still pending: it shows r2 when sent
+    [post] = await claim_rendered(sessions, seeded.renderer, NOW)
+    assert post.activity["text"].startswith("announcement 1 r2")
 
 
 async def test_import_links_people_to_their_museum_and_lists_strangers(sessions: Sessions) -> None:
@@ -116,17 +113,13 @@ async def test_import_links_people_to_their_museum_and_lists_strangers(sessions:
         )
         assert liisa.museum is not None and liisa.museum.name == "Tampereen museot"
     async with sessions() as session, session.begin():
-        report = await import_programme(
-            session, seeded.forum_id, parse_programme(text), renderer=seeded.renderer, now=NOW
-        )
+        report = await import_programme(session, seeded.forum_id, parse_programme(text), now=NOW)
     assert report.unknown_members == ["uusi@museo.fi"] and report.members_assigned == 0
 
 
 async def test_the_shipped_programme_imports_as_history_without_jobs(sessions: Sessions) -> None:
     seeded = await seed(sessions, text="[forum]\n")
     async with sessions() as session, session.begin():
-        report = await import_programme(
-            session, seeded.forum_id, load_programme(SHIPPED), renderer=seeded.renderer, now=NOW
-        )
+        report = await import_programme(session, seeded.forum_id, load_programme(SHIPPED), now=NOW)
     assert report.created == [1, 2, 3, 4, 5, 6, 7] and len(report.museums_added) == 7
     assert await jobs(sessions) == {}  # all in the past: nothing to remind of

@@ -9,13 +9,13 @@ import pytest
 from forum.meetings.model import MeetingCancelledError, MeetingOverError
 from forum.meetings.rsvp import NamesNotAllowedError, NotParticipantError, RsvpAnswer, RsvpCounts
 from forum.meetings.service import MeetingService
-from tests.forum.meetings.fixtures import NOW, START, Sessions, member, outbox, seed
+from tests.forum.meetings.fixtures import NOW, START, Sessions, claim_rendered, member, outbox, seed
 from tests.support.activities import ANNA, ERIK, KAISA, LIISA, MATTI
 
 
 async def test_answers_count_once_per_person_and_change_in_place(sessions: Sessions) -> None:
     seeded = await seed(sessions)
-    service = MeetingService(sessions, seeded.renderer, clock=lambda: NOW)
+    service = MeetingService(sessions, clock=lambda: NOW)
     meeting = await service.by_number(seeded.forum_id, 1)
     matti, anna = await seeded.actor(MATTI), await seeded.actor(ANNA)
 
@@ -32,7 +32,7 @@ async def test_answers_count_once_per_person_and_change_in_place(sessions: Sessi
 
 async def test_an_answer_updates_the_posted_card_only_when_it_changed(sessions: Sessions) -> None:
     seeded = await seed(sessions)
-    service = MeetingService(sessions, seeded.renderer, clock=lambda: NOW)
+    service = MeetingService(sessions, clock=lambda: NOW)
     meeting = await service.by_number(seeded.forum_id, 1)
     matti = await seeded.actor(MATTI)
     await service.answer(matti, meeting.id, RsvpAnswer.ON_SITE)  # not posted yet: nothing to update
@@ -42,14 +42,20 @@ async def test_an_answer_updates_the_posted_card_only_when_it_changed(sessions: 
     await service.answer(matti, meeting.id, RsvpAnswer.ONLINE)
     await service.answer(matti, meeting.id, RsvpAnswer.ONLINE)
     rows = await outbox(sessions)
-    assert [row.operation for row in rows] == ["send", "update"]
-    # The post was still pending: the newest card is folded into it and sent once.
-    assert rows[0].payload["text"].endswith("0/1/0")
+    assert [row.operation for row in rows] == ["send"]
+    # The post is still pending: it is rendered when it goes, with the newest counts, once.
+    [post] = await claim_rendered(sessions, seeded.renderer, NOW)
+    assert post.activity["text"].endswith("0/1/0")
+    assert [row.status for row in await outbox(sessions)] == ["sending"]
+
+    await service.answer(matti, meeting.id, RsvpAnswer.CANNOT)  # being sent: an update waits for it
+    await service.answer(matti, meeting.id, RsvpAnswer.ON_SITE)  # coalesced into that update
+    assert [row.operation for row in await outbox(sessions)] == ["send", "update"]
 
 
 async def test_names_only_for_coordinators_and_the_host_museum(sessions: Sessions) -> None:
     seeded = await seed(sessions)
-    service = MeetingService(sessions, seeded.renderer, clock=lambda: NOW)
+    service = MeetingService(sessions, clock=lambda: NOW)
     meeting = await service.by_number(seeded.forum_id, 1)
     await service.answer(await seeded.actor(MATTI), meeting.id, RsvpAnswer.ON_SITE)
     await service.answer(await seeded.actor(ANNA), meeting.id, RsvpAnswer.CANNOT)
@@ -65,15 +71,15 @@ async def test_names_only_for_coordinators_and_the_host_museum(sessions: Session
 
 async def test_no_answers_after_cancellation_or_the_end_or_from_outsiders(sessions: Sessions) -> None:
     seeded = await seed(sessions, (KAISA, MATTI))
-    meeting_id = (await MeetingService(sessions, seeded.renderer).by_number(seeded.forum_id, 1)).id
+    meeting_id = (await MeetingService(sessions).by_number(seeded.forum_id, 1)).id
     matti = await seeded.actor(MATTI)
 
-    after_end = MeetingService(sessions, seeded.renderer, clock=lambda: START + timedelta(hours=7))
+    after_end = MeetingService(sessions, clock=lambda: START + timedelta(hours=7))
     with pytest.raises(MeetingOverError):
         await after_end.answer(matti, meeting_id, RsvpAnswer.ON_SITE)
 
     outsider = await seeded.roster.identify(member(ERIK), None)
-    service = MeetingService(sessions, seeded.renderer, clock=lambda: NOW)
+    service = MeetingService(sessions, clock=lambda: NOW)
     with pytest.raises(NotParticipantError):
         await service.answer(outsider, meeting_id, RsvpAnswer.ON_SITE)
 

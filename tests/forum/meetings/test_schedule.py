@@ -15,14 +15,15 @@ from tests.forum.meetings.fixtures import (
     HELSINKI,
     NOW,
     START,
-    RecordingRenderer,
     Sessions,
+    claim_rendered,
     jobs,
+    member,
     outbox,
     programme,
     seed,
 )
-from tests.support.activities import ERIK, KAISA, MATTI
+from tests.support.activities import ANNA, ERIK, KAISA, MATTI
 
 DEADLINE = START - timedelta(days=7)
 
@@ -72,7 +73,7 @@ def test_past_due_times_cancelled_or_started_meetings_plan_nothing_more() -> Non
 
 async def test_moving_a_meeting_moves_its_jobs_and_cancelling_cancels_them(sessions: Sessions) -> None:
     seeded = await seed(sessions)
-    service = MeetingService(sessions, seeded.renderer, clock=lambda: NOW)
+    service = MeetingService(sessions, clock=lambda: NOW)
     kaisa = await seeded.actor(KAISA)
     current = await service.by_number(seeded.forum_id, 1)
     before = await jobs(sessions)
@@ -92,7 +93,7 @@ async def test_moving_a_meeting_moves_its_jobs_and_cancelling_cancels_them(sessi
 
 async def test_due_reminders_go_to_the_channel_once_each(sessions: Sessions) -> None:
     seeded = await seed(sessions)
-    dispatcher = JobDispatcher(sessions, registry_for(seeded.renderer))
+    dispatcher = JobDispatcher(sessions, registry_for())
     week_before, day_before = START - timedelta(days=7), START - timedelta(days=1)
 
     assert await dispatcher.run_due(week_before) == 1
@@ -101,12 +102,14 @@ async def test_due_reminders_go_to_the_channel_once_each(sessions: Sessions) -> 
     reminders = [row for row in await outbox(sessions) if row.purpose == "meeting_reminder"]
     assert [row.idempotency_key.split(":")[3] for row in reminders] == ["168h", "24h"]
     assert all(row.conversation_reference and row.recipient_person_id is None for row in reminders)
-    assert seeded.renderer.calls[-2:] == ["reminder 1 168h", "reminder 1 24h"]
+    assert all(row.expires_at == START for row in reminders)  # never after the meeting's start
+    rendered = await claim_rendered(sessions, seeded.renderer, day_before)
+    assert sorted(message.activity["text"] for message in rendered) == ["reminder 1 168h", "reminder 1 24h"]
 
 
-def registry_for(renderer: RecordingRenderer) -> JobRegistry:
+def registry_for() -> JobRegistry:
     registry = JobRegistry()
-    for kind, handler in meeting_job_handlers(renderer).items():
+    for kind, handler in meeting_job_handlers().items():
         registry.register(kind, handler)
     return registry
 
@@ -115,8 +118,10 @@ async def test_reminder_due_on_a_weekend_waits_for_monday_morning(sessions: Sess
     monday = datetime(2027, 1, 18, 9, 0, tzinfo=HELSINKI)  # a Monday meeting: 24 h before is Sunday 9.00
     seeded = await seed(sessions, text=programme(monday))
     sunday = monday - timedelta(days=1)
-    await JobDispatcher(sessions, registry_for(seeded.renderer)).run_due(sunday)
+    await JobDispatcher(sessions, registry_for()).run_due(sunday)
+    assert await claim_rendered(sessions, seeded.renderer, sunday) == []  # quiet: held, not tried
     [late] = [row for row in await outbox(sessions) if row.idempotency_key.startswith("meeting:1:reminder:24h")]
+    assert late.status == "pending" and late.attempts == 0
     local = late.next_attempt_at.astimezone(HELSINKI)
     assert not is_quiet(late.next_attempt_at, "Europe/Helsinki")
     assert (local.weekday(), local.hour, local.minute) == (0, 8, 0)
@@ -124,11 +129,11 @@ async def test_reminder_due_on_a_weekend_waits_for_monday_morning(sessions: Sess
 
 async def test_nudge_goes_to_each_member_without_an_answer_once(sessions: Sessions) -> None:
     seeded = await seed(sessions)
-    service = MeetingService(sessions, seeded.renderer, clock=lambda: NOW)
+    service = MeetingService(sessions, clock=lambda: NOW)
     current = await service.by_number(seeded.forum_id, 1)
     await service.post(await seeded.actor(KAISA), current.id)
     await service.answer(await seeded.actor(MATTI), current.id, RsvpAnswer.ON_SITE)
-    dispatcher = JobDispatcher(sessions, registry_for(seeded.renderer))
+    dispatcher = JobDispatcher(sessions, registry_for())
     nudge_due = DEADLINE - timedelta(hours=48)
     await dispatcher.run_due(nudge_due)
     nudges = [row for row in await outbox(sessions) if row.purpose == "rsvp_nudge"]
@@ -138,5 +143,14 @@ async def test_nudge_goes_to_each_member_without_an_answer_once(sessions: Sessio
     assert matti not in recipients and erik in recipients
     assert len(recipients) == len(nudges) == 4  # five members, one answered
     assert all(row.idempotency_key.startswith(f"meeting:{current.id}:rsvp_nudge:person:") for row in nudges)
+    assert all(row.expires_at == DEADLINE and row.respect_quiet_hours for row in nudges)
+
+    await seeded.roster.set_preferred_locale(member(ANNA), "sv")
+    await service.answer(await seeded.actor(ERIK), current.id, RsvpAnswer.ONLINE)  # answered meanwhile
+    rendered = await claim_rendered(sessions, seeded.renderer, nudge_due)
+    texts = {m.reader.person_id: m.activity["text"] for m in rendered if m.purpose == "rsvp_nudge" and m.reader}
+    assert erik not in texts and len(texts) == 3  # rendered when sent: Erik's answer came first
+    assert texts[(await seeded.actor(ANNA)).person.id] == "nudge 1 sv"  # in the reader's language, now
+    assert {row.status for row in await outbox(sessions) if row.recipient_person_id == erik} == {"dropped"}
     await service.cancel(await seeded.actor(KAISA), current.id)
     assert await dispatcher.run_due(nudge_due + timedelta(days=1)) == 0  # nothing more after a cancellation
