@@ -27,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from forum.delivery.intents import Intent, Reader, RendererRegistry, UnknownPurposeError
-from forum.delivery.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours, QuietHoursError, parse_quiet_hours
+from forum.delivery.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours, forum_quiet_hours
 from forum.i18n import resolve_locale
 from storage import outbox_repository as repo
 from storage.models import ForumRow, OutboxMessageRow, PersonRow
@@ -161,11 +161,7 @@ class OutboxDelivery:
         """The forum's quiet window, or the default one when it has none (or an unreadable one)."""
         if forum is None:
             return self._quiet_default
-        try:
-            return parse_quiet_hours(forum.quiet_hours, forum.quiet_weekends, self._quiet_default)
-        except QuietHoursError as exc:
-            logger.warning("forum %s: %s; using the default quiet hours", forum.id, exc)
-            return self._quiet_default
+        return forum_quiet_hours(forum.quiet_hours, forum.quiet_weekends, self._quiet_default)
 
     async def _render(self, claimed: list[ClaimedMessage]) -> tuple[list[ClaimedMessage], list[int]]:
         """Each intent as its renderer draws it now; (ready to send, ids with nothing to send)."""
