@@ -72,8 +72,8 @@ class ClaimedMessage:
     """Set when the message cannot be sent at all (its card failed, no route)."""
     intent: Intent | None = None
     reader: Reader | None = None
-    created_at: datetime | None = None
-    """When the row was enqueued: the time limit for retries counts from here."""
+    first_attempt_at: datetime | None = None
+    """When its first try failed: the time limit for retrying transient faults counts from here."""
 
     @property
     def conversation_key(self) -> str:
@@ -223,6 +223,10 @@ class Retry:
     status_code: int | None
     error: str
     retry_at: datetime
+    new_personal_reference: tuple[int, dict[str, Any]] | None = None
+    """(person id, reference) of a 1:1 opened before the post failed: the retry only posts."""
+    attempted_at: datetime | None = None
+    """When this try was made: the row's first failed try starts its time limit."""
 
 
 @dataclass(frozen=True)
@@ -275,7 +279,10 @@ async def _write(session: AsyncSession, outcome: Outcome) -> None:
             status_code=outcome.status_code,
             error=outcome.error,
             retry_at=outcome.retry_at,
+            attempted_at=outcome.attempted_at,
         )
+        if outcome.new_personal_reference is not None:
+            await repo.remember_personal_reference(session, *outcome.new_personal_reference)
     elif isinstance(outcome, Final):
         await repo.mark_attempt_failed(
             session,
@@ -332,7 +339,7 @@ def _claimed(
         problem=problem,
         intent=intent,
         reader=reader,
-        created_at=row.created_at,
+        first_attempt_at=row.first_attempt_at,
     )
 
 
