@@ -51,7 +51,9 @@ async def import_programme_command(settings: Settings, path: Path, team_id: str 
         programme = load_programme(path, default_time_zone=settings.timezone)
         try:
             async with sessions() as session, session.begin():
-                report = await import_programme(session, forum_id, programme, now=utcnow())
+                report = await import_programme(
+                    session, forum_id, programme, now=utcnow(), quiet_default=settings.quiet_hours
+                )
                 if dry_run:
                     raise _DryRunRollbackError(report)
         except _DryRunRollbackError as undone:

@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
+from forum.delivery.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours, QuietHoursError, parse_quiet_hours
+
 logger = logging.getLogger(__name__)
 
 SUPPORTED_LOCALES = ("fi", "sv", "en")
@@ -42,6 +44,8 @@ class Settings:
     timezone: str = "Europe/Helsinki"
     public_base_url: str = "http://127.0.0.1:3978"
     dispatch_interval_seconds: float = 5.0
+    quiet_hours: QuietHours = DEFAULT_QUIET_HOURS
+    """Forums without their own setting keep quiet then (``QUIET_HOURS``, ``QUIET_WEEKENDS``)."""
     max_body_bytes: int = 1024 * 1024
 
     @property
@@ -84,6 +88,12 @@ class Settings:
             ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise SettingsError(f"TIMEZONE {timezone!r} is not a known time zone") from exc
+        try:
+            quiet_hours = parse_quiet_hours(
+                get("QUIET_HOURS", DEFAULT_QUIET_HOURS.setting()), _flag(env, "QUIET_WEEKENDS")
+            )
+        except QuietHoursError as exc:
+            raise SettingsError(f"QUIET_HOURS: {exc}") from exc
         coordinators = tuple(item.strip().lower() for item in env.get("COORDINATORS", "").split(",") if item.strip())
         host = get("HOST", "127.0.0.1")
         return cls(
@@ -99,4 +109,17 @@ class Settings:
             timezone=timezone,
             public_base_url=get("PUBLIC_BASE_URL", f"http://{host}:{port}").rstrip("/"),
             dispatch_interval_seconds=interval,
+            quiet_hours=quiet_hours,
         )
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool | None:
+    """A yes/no variable; None when unset (the default decides)."""
+    value = env.get(name, "").strip().lower()
+    if not value:
+        return None
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false, not {value!r}")

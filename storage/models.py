@@ -200,6 +200,8 @@ class OutboxMessageRow(TimestampMixin, Base):
     respect_quiet_hours: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     expires_at: Mapped[datetime | None] = mapped_column()
     """Not sent after this moment (a reminder after its meeting's start): ``dropped``."""
+    first_attempt_at: Mapped[datetime | None] = mapped_column()
+    """When the first try failed: transient faults are retried for a time limit from here."""
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -240,6 +240,7 @@ async def mark_attempt_failed(
     status_code: int | None,
     error: str,
     retry_at: datetime | None,
+    attempted_at: datetime | None = None,
 ) -> None:
     """Count a failed attempt: back to pending at ``retry_at``, or a final ``status``.
 
@@ -256,6 +257,8 @@ async def mark_attempt_failed(
     }
     if retry_at is not None:
         values["next_attempt_at"] = retry_at
+    if attempted_at is not None:
+        values["first_attempt_at"] = func.coalesce(Outbox.first_attempt_at, attempted_at)
     await session.execute(
         update(Outbox)
         .where(Outbox.id == message_id, Outbox.status == SENDING)

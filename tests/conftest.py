@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app import create_app
 from bot.settings import Settings
+from forum.delivery.quiet_hours import NEVER_QUIET
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade_to_head
 from tests.support.activities import TEAM_ID, TEAM_NAME
@@ -76,6 +77,7 @@ def settings_factory(database_url: str) -> Iterator[Any]:
             "database_url": database_url,
             "coordinators": ("kaisa@museovirasto.fi",),
             "dispatch_interval_seconds": 3600.0,
+            "quiet_hours": NEVER_QUIET,  # the wall clock must not decide whether a test's message goes
         }
         values.update(overrides)
         return Settings(**values)

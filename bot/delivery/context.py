@@ -45,7 +45,7 @@ def build_delivery(settings: Settings, database: Database, adapter: ForumAdapter
     jobs = JobRegistry()
     renderers = RendererRegistry()
     dispatcher = JobDispatcher(database.sessions, jobs)
-    outbox = OutboxDelivery(database.sessions, renderers)
+    outbox = OutboxDelivery(database.sessions, renderers, quiet_hours=settings.quiet_hours)
     worker = OutboxWorker(outbox, ProactiveSender(adapter, settings.app_id))
     pump = DeliveryPump(dispatcher, worker, settings.dispatch_interval_seconds)
     return Delivery(jobs=jobs, renderers=renderers, dispatcher=dispatcher, worker=worker, pump=pump)

@@ -1,11 +1,11 @@
-"""Writes send outcomes with group commit, retrying through short database outages.
+"""Writes send outcomes, retrying through short database outages.
 
-Why group commit: every send's outcome must be durable before the worker
-counts it, but one transaction (and, on SQLite, one fsync under the single
-write lock) per message would cost more than the send itself. Outcomes that
-arrive while a write is in flight are written together in the next one, so
-under load one commit covers many messages and a lone message still gets
-its own commit at once. Nothing waits on a timer.
+A delivery (``Sent``) is committed on its own, at once, right after Teams
+accepted it: it never waits behind a group write in flight, so a kill can
+repeat only the sends that were in flight, not those already accepted.
+Failures, retries and releases are cheaper to lose (the row is tried again)
+and use group commit: outcomes that arrive while a write is in flight are
+written together in the next one. Nothing waits on a timer.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from forum.delivery.outbox_delivery import OutboxDelivery, Outcome
+from forum.delivery.outbox_delivery import OutboxDelivery, Outcome, Sent
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +42,8 @@ class OutcomeWriter:
 
     async def write(self, outcome: Outcome) -> bool:
         """True once ``outcome`` is committed; False when the database stayed away."""
+        if isinstance(outcome, Sent):
+            return await self._commit([outcome])
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._queue.append((outcome, future))
         if self._flusher is None or self._flusher.done():

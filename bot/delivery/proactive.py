@@ -50,6 +50,8 @@ class SendError(Exception):
         self.status_code = status_code
         self.retry_after = retry_after
         self.unexpected = False
+        self.created_personal_reference: dict[str, Any] | None = None
+        """Set when a 1:1 was opened before the post failed: the retry must not open another."""
 
 
 def send_error_of(error: BaseException) -> SendError:
@@ -133,6 +135,7 @@ class ProactiveSender:
         )
         outcome: list[Delivered] = []
         failure: list[BaseException] = []
+        created: list[dict[str, Any]] = []
 
         async def opened(turn_context: TurnContext) -> None:
             try:
@@ -141,6 +144,7 @@ class ProactiveSender:
                 reference.user = ChannelAccount(id=recipient.teams_user_id, name=recipient.name or None)
                 reference.conversation.conversation_type = "personal"
                 reference_json = dict(reference.serialize())
+                created.append(reference_json)
                 turn_context.activity.id = None
                 response = await turn_context.send_activity(_activity(payload))
                 outcome.append(
@@ -161,7 +165,9 @@ class ProactiveSender:
         except Exception as exc:
             raise send_error_of(exc) from exc
         if failure:
-            raise send_error_of(failure[0]) from failure[0]
+            error = send_error_of(failure[0])
+            error.created_personal_reference = created[0] if created else None
+            raise error from failure[0]
         if not outcome:
             raise SendError("create conversation ran no callback")
         return outcome[0]

@@ -9,9 +9,11 @@ that arrive while a write is in flight share the next transaction):
 
 - 2xx: ``sent`` with activity id, conversation id and time;
 - 429/412/5xx or no answer at all: back to ``pending`` after exponential
-  backoff with jitter, never sooner than ``Retry-After``; the rest of that
-  conversation's batch waits as long (order kept, no hammering); after
-  ``max_attempts`` tries: ``failed``;
+  backoff with jitter (capped at a few minutes), never sooner than
+  ``Retry-After``; the rest of that conversation's batch waits as long (order
+  kept, no hammering); never given up by count, only once the row is older
+  than its purpose's time limit (hours, from its first failed try): ``failed``. A 1:1 opened
+  before the post failed is kept on the person, so the retry only posts;
 - 403/404 (bot removed, user blocked, message deleted): ``undeliverable``
   at once, shown to coordinators by the ``status`` command;
 - other 4xx: ``failed`` at once (retrying a bad request changes nothing).
@@ -40,14 +42,14 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.delivery.outcome_writer import DATABASE_ERRORS, OutcomeWriter
 from bot.delivery.proactive import Delivered, SendError
-from forum.delivery.backoff import SEND_BACKOFF, BackoffPolicy, parse_retry_after
+from forum.delivery.backoff import DEFAULT_SEND_TIME_LIMIT, SEND_BACKOFF, BackoffPolicy, parse_retry_after
 from forum.delivery.outbox_delivery import ClaimedMessage, Final, OutboxDelivery, Release, Retry, Sent
 from forum.delivery.rate_limit import SendPacer
 from storage.outbox_repository import FAILED, UNDELIVERABLE
@@ -72,6 +74,10 @@ class WorkerConfig:
     max_rounds: int = 40
     """Batches per drain, so a flood does not starve the job dispatcher."""
     policy: BackoffPolicy = SEND_BACKOFF
+    time_limit: timedelta = DEFAULT_SEND_TIME_LIMIT
+    """How long after its enqueue a message is still retried through transient faults."""
+    time_limits: Mapping[str, timedelta] = field(default_factory=dict)
+    """Per purpose, where it differs (a prompt that means nothing tomorrow: fewer hours)."""
     record_attempts: int = 5
     record_retry_seconds: float = 0.2
 
@@ -167,7 +173,7 @@ class OutboxWorker:
         if message.problem is not None:
             await self._final(message, FAILED, None, message.problem)
             return None
-        if self._config.policy.exhausted(message.attempts):
+        if self._config.policy.exhausted(message.attempts):  # a row that crashed the worker every time
             await self._final(message, FAILED, None, f"gave up after {message.attempts} attempts")
             return None
         calls = 2 if message.reference is None and message.recipient is not None else 1  # open a 1:1, then post
@@ -224,7 +230,7 @@ class OutboxWorker:
             await self._final(message, FAILED, status, detail)
             return None
         attempt = message.attempts + 1
-        if self._config.policy.exhausted(attempt):
+        if self._out_of_time(message) or self._config.policy.exhausted(attempt):
             await self._final(message, FAILED, status, f"{detail} (gave up after {attempt} attempts)")
             return None
         now = self._clock()
@@ -236,8 +242,21 @@ class OutboxWorker:
         log = logger.error if error.unexpected else logger.warning
         log("message %s attempt %d failed (%s), retry at %s", message.key, attempt, detail, retry_at.isoformat())
         self.stats.retried += 1
-        await self._writer.write(Retry(message.id, status, detail, retry_at))
+        await self._writer.write(Retry(message.id, status, detail, retry_at, self._opened(message, error), now))
         return retry_at
+
+    def _out_of_time(self, message: ClaimedMessage) -> bool:
+        if message.first_attempt_at is None:
+            return False
+        limit = self._config.time_limits.get(message.purpose, self._config.time_limit)
+        return self._clock() - message.first_attempt_at >= limit
+
+    @staticmethod
+    def _opened(message: ClaimedMessage, error: SendError) -> tuple[int, dict[str, Any]] | None:
+        """The 1:1 a failed send opened before its post failed: kept, so the retry only posts."""
+        if error.created_personal_reference is None or message.recipient is None:
+            return None
+        return message.recipient.person_id, error.created_personal_reference
 
     async def _final(self, message: ClaimedMessage, status: str, code: int | None, detail: str) -> None:
         if status == UNDELIVERABLE:

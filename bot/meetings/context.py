@@ -71,7 +71,11 @@ async def meetings_context(app: web.Application) -> AsyncIterator[None]:
     and registers its job kinds with the dispatcher."""
     delivery = app[DELIVERY]
     cards = MeetingCards(app[SETTINGS].public_base_url)
-    parts = MeetingFeatureParts(service=MeetingService(app[DATABASE].sessions), cards=cards, kick=delivery.kick)
+    parts = MeetingFeatureParts(
+        service=MeetingService(app[DATABASE].sessions, quiet_default=app[SETTINGS].quiet_hours),
+        cards=cards,
+        kick=delivery.kick,
+    )
     register_meeting_features(app[BOT].bot, delivery, parts)
     app[MEETINGS] = parts
     yield

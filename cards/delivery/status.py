@@ -20,6 +20,7 @@ STATUS_LABELS: tuple[tuple[str, str], ...] = (
     ("failed", N_("status.label.failed")),
     ("superseded", N_("status.label.superseded")),
     ("merged", N_("status.label.merged")),
+    ("dropped", N_("status.label.dropped")),
 )
 PURPOSE_LABELS: dict[str, str] = {
     "meeting_announcement": N_("status.purpose.meeting_announcement"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 MAX_RETRY_AFTER_SECONDS = 3600.0
@@ -39,9 +39,13 @@ class BackoffPolicy:
         return attempts >= self.max_attempts
 
 
-SEND_BACKOFF = BackoffPolicy(base_seconds=2.0, cap_seconds=300.0, max_attempts=10)
-"""Outbox sends: waits of 1–2 s, 2–4 s, … up to 2.5–5 min; ten tries span 7–14 minutes,
-long enough to ride out a Teams hiccup, short enough that "failed" still means news."""
+SEND_BACKOFF = BackoffPolicy(base_seconds=2.0, cap_seconds=180.0, max_attempts=1000)
+"""Outbox sends: waits of 1–2 s, 2–4 s, … up to 1.5–3 min between tries. A transient fault
+is not given up on by count: the worker's time limit per purpose ends it (hours). The
+count (a day and more of tries) only stops a row that crashes the worker every time."""
+
+DEFAULT_SEND_TIME_LIMIT = timedelta(hours=12)
+"""How long a message keeps being retried through transient faults (429, 5xx, timeouts)."""
 
 JOB_BACKOFF = BackoffPolicy(base_seconds=30.0, cap_seconds=1800.0, max_attempts=5)
 """Scheduled jobs: a failing handler is usually a bug or an outage, so wait longer

@@ -27,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from forum.delivery.intents import Intent, Reader, RendererRegistry, UnknownPurposeError
-from forum.delivery.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours, QuietHoursError, parse_quiet_hours
+from forum.delivery.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours, forum_quiet_hours
 from forum.i18n import resolve_locale
 from storage import outbox_repository as repo
 from storage.models import ForumRow, OutboxMessageRow, PersonRow
@@ -72,8 +72,8 @@ class ClaimedMessage:
     """Set when the message cannot be sent at all (its card failed, no route)."""
     intent: Intent | None = None
     reader: Reader | None = None
-    created_at: datetime | None = None
-    """When the row was enqueued: the time limit for retries counts from here."""
+    first_attempt_at: datetime | None = None
+    """When its first try failed: the time limit for retrying transient faults counts from here."""
 
     @property
     def conversation_key(self) -> str:
@@ -161,11 +161,7 @@ class OutboxDelivery:
         """The forum's quiet window, or the default one when it has none (or an unreadable one)."""
         if forum is None:
             return self._quiet_default
-        try:
-            return parse_quiet_hours(forum.quiet_hours, forum.quiet_weekends, self._quiet_default)
-        except QuietHoursError as exc:
-            logger.warning("forum %s: %s; using the default quiet hours", forum.id, exc)
-            return self._quiet_default
+        return forum_quiet_hours(forum.quiet_hours, forum.quiet_weekends, self._quiet_default)
 
     async def _render(self, claimed: list[ClaimedMessage]) -> tuple[list[ClaimedMessage], list[int]]:
         """Each intent as its renderer draws it now; (ready to send, ids with nothing to send)."""
@@ -227,6 +223,10 @@ class Retry:
     status_code: int | None
     error: str
     retry_at: datetime
+    new_personal_reference: tuple[int, dict[str, Any]] | None = None
+    """(person id, reference) of a 1:1 opened before the post failed: the retry only posts."""
+    attempted_at: datetime | None = None
+    """When this try was made: the row's first failed try starts its time limit."""
 
 
 @dataclass(frozen=True)
@@ -279,7 +279,10 @@ async def _write(session: AsyncSession, outcome: Outcome) -> None:
             status_code=outcome.status_code,
             error=outcome.error,
             retry_at=outcome.retry_at,
+            attempted_at=outcome.attempted_at,
         )
+        if outcome.new_personal_reference is not None:
+            await repo.remember_personal_reference(session, *outcome.new_personal_reference)
     elif isinstance(outcome, Final):
         await repo.mark_attempt_failed(
             session,
@@ -336,7 +339,7 @@ def _claimed(
         problem=problem,
         intent=intent,
         reader=reader,
-        created_at=row.created_at,
+        first_attempt_at=row.first_attempt_at,
     )
 
 

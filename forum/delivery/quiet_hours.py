@@ -15,9 +15,12 @@ still gets 08:00 local time, not 07:00 or 09:00.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+logger = logging.getLogger(__name__)
 
 DAY_STARTS = time(8, 0)
 DAY_ENDS = time(20, 0)
@@ -133,6 +136,15 @@ def parse_quiet_hours(
         raise QuietHoursError(f"quiet hours are 'HH:MM-HH:MM' or 'none', not {hours!r}")
     quiet_from, quiet_until = _clock(start, hours), _clock(end, hours)
     return QuietHours(quiet_from, quiet_until, default.weekends if weekends is None else weekends)
+
+
+def forum_quiet_hours(hours: str | None, weekends: bool | None, default: QuietHours) -> QuietHours:
+    """A forum's stored setting over the process default; an unreadable one falls back to it."""
+    try:
+        return parse_quiet_hours(hours, weekends, default)
+    except QuietHoursError as exc:
+        logger.warning("%s; using the default quiet hours %s", exc, default.setting())
+        return default
 
 
 def _clock(text: str, whole: str) -> time:

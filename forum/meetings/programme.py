@@ -19,6 +19,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from forum.delivery.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours
 from forum.i18n import tr
 from forum.meetings.announcements import update_announcement
 from forum.meetings.model import MeetingInvalidError, create_meeting, update_meeting
@@ -70,6 +71,7 @@ async def import_programme(
     programme: Programme,
     *,
     now: datetime,
+    quiet_default: QuietHours = DEFAULT_QUIET_HOURS,
 ) -> ImportReport:
     """Write the programme into the forum, in the caller's transaction.
 
@@ -87,6 +89,10 @@ async def import_programme(
         forum.locale, forum.locale_known = programme.locale, True
     if programme.reminder_offsets_hours is not None:
         forum.reminder_offsets_hours = list(programme.reminder_offsets_hours)
+    if programme.quiet_hours is not None:
+        forum.quiet_hours = programme.quiet_hours
+    if programme.quiet_weekends is not None:
+        forum.quiet_weekends = programme.quiet_weekends
     await _import_museums(session, forum_id, programme.museums, report)
     await session.flush()
 
@@ -101,7 +107,7 @@ async def import_programme(
             if existing is None:
                 meeting = await create_meeting(session, forum_id, draft, now=None)
                 report.created.append(draft.number)
-                await sync_meeting_jobs(session, meeting, now=now)
+                await sync_meeting_jobs(session, meeting, now=now, quiet_default=quiet_default)
             elif existing.status == "cancelled":
                 report.skipped_cancelled.append(draft.number)
             else:
@@ -111,7 +117,7 @@ async def import_programme(
                     await update_announcement(session, meeting)
                 else:
                     report.unchanged.append(draft.number)
-                await sync_meeting_jobs(session, meeting, now=now)
+                await sync_meeting_jobs(session, meeting, now=now, quiet_default=quiet_default)
         except MeetingInvalidError as exc:
             for form_field, key in exc.errors.items():
                 problems.append(

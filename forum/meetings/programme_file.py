@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from forum.delivery.quiet_hours import QuietHoursError, parse_quiet_hours
 from forum.i18n import normalize_locale, tr
 from forum.meetings.model import MeetingDraft, validate_draft
 
-FORUM_KEYS = frozenset({"time_zone", "locale", "reminder_offsets_hours"})
+FORUM_KEYS = frozenset({"time_zone", "locale", "reminder_offsets_hours", "quiet_hours", "quiet_weekends"})
 MUSEUM_KEYS = frozenset({"name", "members"})
 MEETING_KEYS = frozenset(
     {
@@ -80,6 +81,9 @@ class Programme:
     reminder_offsets_hours: tuple[int, ...] | None
     museums: tuple[MuseumEntry, ...]
     meetings: tuple[ProgrammeMeeting, ...]
+    quiet_hours: str | None = None
+    """``"20:00-08:00"`` or ``"none"``, checked; None: not in the file (the forum keeps its own)."""
+    quiet_weekends: bool | None = None
 
 
 _TABLE_HEADER = re.compile(r"^\s*\[\[?\s*(\w+)\s*\]\]?\s*(#.*)?$")
@@ -154,11 +158,12 @@ def parse_programme(text: str, *, default_time_zone: str = "Europe/Helsinki") ->
     time_zone, locale, offsets = _forum_settings(reader, settings, default_time_zone)
     if time_zone is not None:
         reader.zone = ZoneInfo(time_zone)
+    quiet_hours, quiet_weekends = _quiet_settings(reader, settings)
     museums = _museums(reader, data.get("museums", []))
     meetings = _meetings(reader, data.get("meetings", []), museums)
     if reader.problems:
         raise ProgrammeError(reader.problems)
-    return Programme(time_zone, locale, offsets, tuple(museums), tuple(meetings))
+    return Programme(time_zone, locale, offsets, tuple(museums), tuple(meetings), quiet_hours, quiet_weekends)
 
 
 def load_programme(path: Path, *, default_time_zone: str = "Europe/Helsinki") -> Programme:
@@ -207,6 +212,36 @@ def _forum_settings(
         else:
             offsets = tuple(sorted(set(raw), reverse=True))
     return time_zone, locale, offsets
+
+
+def _quiet_settings(reader: _Reader, settings: Any) -> tuple[str | None, bool | None]:
+    """``quiet_hours = "20:00-08:00"`` (or ``"none"``) and ``quiet_weekends = true``, both optional."""
+    if not isinstance(settings, dict):
+        return None, None
+    spans = _table_lines(reader.text, "forum")
+    span = spans[0] if spans else None
+    hours: str | None = None
+    if "quiet_hours" in settings:
+        raw = settings["quiet_hours"]
+        try:
+            if not isinstance(raw, str):
+                raise QuietHoursError("not a string")
+            hours = parse_quiet_hours(raw, None).setting()
+        except QuietHoursError:
+            reader.problem(
+                _field_line(reader.text, span, "quiet_hours"),
+                "[forum]",
+                'quiet_hours must be "HH:MM-HH:MM" (quiet from, until), e.g. "20:00-08:00", or "none"',
+            )
+    weekends: bool | None = None
+    if "quiet_weekends" in settings:
+        if isinstance(settings["quiet_weekends"], bool):
+            weekends = settings["quiet_weekends"]
+        else:
+            reader.problem(
+                _field_line(reader.text, span, "quiet_weekends"), "[forum]", "quiet_weekends is true or false"
+            )
+    return hours, weekends
 
 
 def _museums(reader: _Reader, raw: Any) -> list[MuseumEntry]:

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from forum.delivery.intents import enqueue_intent
 from forum.delivery.jobs import JobHandler, JobView, cancel_jobs, upsert_job
 from forum.delivery.outbox import ChannelTarget, PersonTarget
+from forum.delivery.quiet_hours import DEFAULT_QUIET_HOURS, NEVER_QUIET, QuietHours, forum_quiet_hours
 from forum.meetings.messages import PURPOSE_REMINDER, PURPOSE_RSVP_NUDGE, nudge_data, reminder_data
 from forum.meetings.model import Meeting, MeetingNotFoundError, get_meeting_by_id
 from storage import meeting_repository as meetings_repo
@@ -66,13 +67,29 @@ def hours_of_reminder_key(key: str) -> int | None:
     return int(tail[:-1]) if tail.endswith("h") and tail[:-1].isdigit() else None
 
 
-def plan_jobs(meeting: Meeting, offsets_hours: Sequence[int], now: datetime) -> list[PlannedJob]:
-    """The jobs the meeting should have now; due times already past are left out."""
+def plan_jobs(
+    meeting: Meeting,
+    offsets_hours: Sequence[int],
+    now: datetime,
+    quiet: QuietHours = NEVER_QUIET,
+    time_zone: str = "Europe/Helsinki",
+) -> list[PlannedJob]:
+    """The jobs the meeting should have now; due times already past are left out.
+
+    A reminder due in ``quiet`` hours waits for them to end (the worker holds
+    it), unless they last past the meeting's start: then it is planned for the
+    last allowed moment before them (a Monday 07:00 meeting's 24 h reminder
+    goes on Friday at 19:59, not on Monday at 08:00).
+    """
     if meeting.is_cancelled or meeting.starts_at <= now:
         return []
     offsets = sorted({hours for hours in offsets_hours if hours > 0}, reverse=True)
     planned = [
-        PlannedJob(reminder_job_key(meeting.id, hours), KIND_REMINDER, meeting.starts_at - timedelta(hours=hours))
+        PlannedJob(
+            reminder_job_key(meeting.id, hours),
+            KIND_REMINDER,
+            _before_start(meeting.starts_at - timedelta(hours=hours), meeting.starts_at, quiet, time_zone),
+        )
         for hours in offsets
     ]
     planned = [job for job in planned if job.due_at > now]
@@ -80,6 +97,12 @@ def plan_jobs(meeting: Meeting, offsets_hours: Sequence[int], now: datetime) -> 
     if nudge is not None and nudge > now:
         planned.append(PlannedJob(nudge_job_key(meeting.id), KIND_RSVP_NUDGE, nudge))
     return planned
+
+
+def _before_start(due: datetime, starts_at: datetime, quiet: QuietHours, time_zone: str) -> datetime:
+    if quiet.next_allowed(due, time_zone) < starts_at:
+        return due
+    return quiet.last_allowed_before(due, time_zone)
 
 
 def _nudge_due(meeting: Meeting, offsets: Sequence[int]) -> datetime | None:
@@ -96,16 +119,21 @@ def _nudge_due(meeting: Meeting, offsets: Sequence[int]) -> datetime | None:
     return due if due < answer_by else None
 
 
-async def forum_offsets(session: AsyncSession, forum_id: int) -> tuple[int, ...]:
-    forum = await roster_repo.forum_by_id(session, forum_id)
-    if forum is None or not forum.reminder_offsets_hours:
-        return DEFAULT_REMINDER_OFFSETS_HOURS
-    return tuple(int(hours) for hours in forum.reminder_offsets_hours)
+async def sync_meeting_jobs(
+    session: AsyncSession, meeting: Meeting, *, now: datetime, quiet_default: QuietHours = DEFAULT_QUIET_HOURS
+) -> list[PlannedJob]:
+    """Make the meeting's pending jobs exactly ``plan_jobs``: moved, added or cancelled.
 
-
-async def sync_meeting_jobs(session: AsyncSession, meeting: Meeting, *, now: datetime) -> list[PlannedJob]:
-    """Make the meeting's pending jobs exactly ``plan_jobs``: moved, added or cancelled."""
-    planned = plan_jobs(meeting, await forum_offsets(session, meeting.forum_id), now)
+    ``quiet_default``: the quiet hours of a forum without its own setting.
+    """
+    forum = await roster_repo.forum_by_id(session, meeting.forum_id)
+    offsets = DEFAULT_REMINDER_OFFSETS_HOURS
+    quiet, zone = quiet_default, "Europe/Helsinki"
+    if forum is not None:
+        offsets = tuple(int(hours) for hours in forum.reminder_offsets_hours or offsets)
+        quiet = forum_quiet_hours(forum.quiet_hours, forum.quiet_weekends, quiet_default)
+        zone = forum.time_zone
+    planned = plan_jobs(meeting, offsets, now, quiet, zone)
     cancelled = await cancel_jobs(session, key_prefix=meeting_job_prefix(meeting.id))
     for job in planned:
         await upsert_job(

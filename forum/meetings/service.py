@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from forum.delivery.outbox import PersonTarget, enqueue_message
+from forum.delivery.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours
 from forum.i18n import resolve_locale
 from forum.meetings.announcements import post_announcement, update_announcement
 from forum.meetings.calendar import meeting_ics
@@ -66,9 +67,17 @@ class MeetingStanding:
 
 
 class MeetingService:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock = utcnow) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock = utcnow,
+        *,
+        quiet_default: QuietHours = DEFAULT_QUIET_HOURS,
+    ) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._quiet_default = quiet_default
+        """Quiet hours of a forum without its own: reminders are planned around them."""
 
     # --- reading ------------------------------------------------------
 
@@ -149,7 +158,7 @@ class MeetingService:
         now = self._clock()
         async with self._sessions() as session, session.begin():
             meeting = await create_meeting(session, forum_id, draft, now=now)
-            await sync_meeting_jobs(session, meeting, now=now)
+            await sync_meeting_jobs(session, meeting, now=now, quiet_default=self._quiet_default)
             return meeting
 
     async def edit(self, actor: Actor, meeting_id: int, draft: MeetingDraft) -> Meeting:
@@ -160,7 +169,7 @@ class MeetingService:
             self.require_coordinator(actor, current.forum_id)
             meeting, changed = await update_meeting(session, meeting_id, draft, now=now)
             if changed:
-                await sync_meeting_jobs(session, meeting, now=now)
+                await sync_meeting_jobs(session, meeting, now=now, quiet_default=self._quiet_default)
                 await update_announcement(session, meeting)
             return meeting
 
@@ -172,7 +181,7 @@ class MeetingService:
             self.require_coordinator(actor, current.forum_id)
             meeting, changed = await cancel_meeting(session, meeting_id)
             if changed:
-                await sync_meeting_jobs(session, meeting, now=now)
+                await sync_meeting_jobs(session, meeting, now=now, quiet_default=self._quiet_default)
                 await update_announcement(session, meeting)
             return meeting, changed
 
@@ -183,7 +192,7 @@ class MeetingService:
             current = await get_meeting_by_id(session, meeting_id)
             self.require_coordinator(actor, current.forum_id)
             meeting = await post_announcement(session, meeting_id, now=now)
-            await sync_meeting_jobs(session, meeting, now=now)
+            await sync_meeting_jobs(session, meeting, now=now, quiet_default=self._quiet_default)
             return meeting
 
     # --- everyone -----------------------------------------------------

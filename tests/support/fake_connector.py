@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,8 @@ class Recorded:
     conversation_id: str | None
     activity_id: str | None
     body: Any
+    faulted: bool = False
+    """Answered with an injected fault (nothing happened on the fake Teams side)."""
 
     @property
     def text(self) -> str:
@@ -57,6 +60,9 @@ class FakeConnector:
     teams: dict[str, dict[str, Any]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     server: TestServer | None = None
+    fault_rate: float = 0.0
+    fault_rng: random.Random = field(default_factory=lambda: random.Random(10))
+    RANDOM_FAULTS = (429, 500, 502, 503, 504)
 
     @property
     def url(self) -> str:
@@ -102,7 +108,14 @@ class FakeConnector:
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
         return app
 
+    def fail_randomly(self, rate: float, seed: int = 10) -> None:
+        """Answer this share of all requests with a random transient fault (429 with Retry-After 1)."""
+        self.fault_rate, self.fault_rng = rate, random.Random(seed)
+
     def _fault_for(self, request: web.Request) -> Fault | None:
+        if self.fault_rate and self.fault_rng.random() < self.fault_rate:
+            status = self.fault_rng.choice(self.RANDOM_FAULTS)
+            return Fault(status, retry_after=1.0 if status == 429 else None)
         for fault in self.faults:
             if fault.times > 0 and (fault.method in (None, request.method)) and fault.path_contains in request.path:
                 fault.times -= 1
@@ -120,6 +133,7 @@ class FakeConnector:
         self.requests.append(Recorded(request.method, request.path, conversation_id, activity_id, body))
         fault = self._fault_for(request)
         if fault is not None:
+            self.requests[-1].faulted = True
             headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
             return web.json_response(
                 {"error": {"code": "Fault", "message": f"injected {fault.status}"}},

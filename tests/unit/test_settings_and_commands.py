@@ -8,6 +8,7 @@ import pytest
 
 from bot.commands import parse_command
 from bot.settings import Settings, SettingsError
+from forum.delivery.quiet_hours import DEFAULT_QUIET_HOURS
 
 
 def test_defaults_are_local_mode_sqlite_finnish(tmp_path: Path) -> None:
@@ -26,9 +27,23 @@ def test_environment_overrides_dotenv(tmp_path: Path) -> None:
     assert settings.coordinators == ("a@x.fi", "b-id")
 
 
+def test_quiet_hours_default_from_the_environment(tmp_path: Path) -> None:
+    assert Settings.from_env({}, dotenv_path=tmp_path / "none").quiet_hours == DEFAULT_QUIET_HOURS
+    late = Settings.from_env({"QUIET_HOURS": "22:00-07:00", "QUIET_WEEKENDS": "false"}, dotenv_path=tmp_path / "n")
+    assert late.quiet_hours.setting() == "22:00-07:00" and not late.quiet_hours.weekends
+    assert Settings.from_env({"QUIET_HOURS": "none"}, dotenv_path=tmp_path / "none").quiet_hours.never
+
+
 @pytest.mark.parametrize(
     "env",
-    [{"PORT": "abc"}, {"PORT": "70000"}, {"DEFAULT_LOCALE": "de"}, {"TIMEZONE": "Mars/Olympus"}],
+    [
+        {"PORT": "abc"},
+        {"PORT": "70000"},
+        {"DEFAULT_LOCALE": "de"},
+        {"TIMEZONE": "Mars/Olympus"},
+        {"QUIET_HOURS": "evenings"},
+        {"QUIET_WEEKENDS": "maybe"},
+    ],
 )
 def test_bad_settings_are_refused_with_a_reason(env: dict[str, str], tmp_path: Path) -> None:
     with pytest.raises(SettingsError):

@@ -12,7 +12,6 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery.worker import WorkerConfig
-from forum.delivery.backoff import BackoffPolicy
 from forum.delivery.outbox import ChannelTarget, PersonTarget, enqueue_message, enqueue_update, sent_activity
 from forum.delivery.outbox_delivery import OutboxDelivery, Outcome, Sent
 from tests.support.activities import TEAM_ID
@@ -116,20 +115,54 @@ async def test_5xx_storm_is_retried_with_backoff_then_delivered(
     assert (await row(sessions, "announce:1")).status == "sent"
 
 
-async def test_retries_end_in_failed_after_max_attempts(
+async def test_a_long_transient_outage_is_ridden_out_with_capped_waits(
     sessions: Sessions, connector: FakeConnector, clock: VirtualClock
 ) -> None:
     forum_id = await seed_forum(sessions, connector.url)
     await post_to_channel(sessions, forum_id, "announce:1", text("hei"), clock)
-    connector.fail(503, times=100)
-    config = WorkerConfig(policy=BackoffPolicy(base_seconds=1.0, cap_seconds=10.0, max_attempts=3))
-    worker = make_worker(sessions, clock, config=config)
+    connector.fail(503, times=25)  # far more than the old ten attempts, an hour or so of faults
+    worker = make_worker(sessions, clock)
 
-    await drain_until_settled(worker, sessions, clock)
+    waits = await drain_until_settled(worker, sessions, clock, rounds=40)
+
+    sent = await row(sessions, "announce:1")
+    assert sent.status == "sent" and sent.attempts == 26 and delivered(connector, injected_faults=25) == 1
+    assert max(waits) <= 180  # a few minutes at most between tries
+    assert worker.stats.failed == 0
+
+
+async def test_transient_faults_end_only_at_the_purposes_time_limit(
+    sessions: Sessions, connector: FakeConnector, clock: VirtualClock
+) -> None:
+    forum_id = await seed_forum(sessions, connector.url)
+    await post_to_channel(sessions, forum_id, "announce:1", text("hei"), clock)
+    connector.fail(503, times=1000)
+    config = WorkerConfig(time_limit=timedelta(hours=6), time_limits={"announce": timedelta(minutes=30)})
+    worker = make_worker(sessions, clock, config=config)
+    started = clock.now
+
+    await drain_until_settled(worker, sessions, clock, rounds=60)
 
     failed = await row(sessions, "announce:1")
-    assert failed.status == "failed" and failed.attempts == 3 and failed.last_status_code == 503
-    assert len(connector.sent) == 3 and worker.stats.failed == 1
+    assert failed.status == "failed" and failed.last_status_code == 503 and worker.stats.failed == 1
+    assert timedelta(minutes=30) <= clock.now - started < timedelta(minutes=35)
+
+
+async def test_a_chat_opened_before_the_post_failed_is_kept_and_not_opened_again(
+    sessions: Sessions, connector: FakeConnector, clock: VirtualClock
+) -> None:
+    forum_id = await seed_forum(sessions, connector.url)
+    anna = await seed_person(sessions, "anna", with_chat=False)
+    await write_to(sessions, forum_id, anna, "reminder:1", clock)
+    connector.fail(503, times=3, method="POST", path_contains="/activities")  # the post, not the create
+
+    await drain_until_settled(make_worker(sessions, clock), sessions, clock)
+
+    assert len(connector.created_conversations) == 1  # created once, on the first try
+    reference = (await person_row(sessions, anna)).personal_reference
+    assert reference is not None
+    assert [r.conversation_id for r in connector.sent] == [reference["conversation"]["id"]] * 4
+    assert (await row(sessions, "reminder:1")).status == "sent"
 
 
 @pytest.mark.parametrize("status", [403, 404])

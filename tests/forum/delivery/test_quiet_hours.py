@@ -7,7 +7,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from forum.delivery.quiet_hours import is_quiet, next_allowed_time
+from forum.delivery.quiet_hours import (
+    DEFAULT_QUIET_HOURS,
+    NEVER_QUIET,
+    QuietHoursError,
+    is_quiet,
+    next_allowed_time,
+    parse_quiet_hours,
+)
 
 HELSINKI = "Europe/Helsinki"
 HEL = ZoneInfo(HELSINKI)
@@ -75,3 +82,34 @@ def test_the_forums_zone_decides_not_utc() -> None:
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError):
         next_allowed_time(datetime(2026, 11, 25, 12, 0), HELSINKI)
+
+
+def test_a_forums_own_window_hours_weekends_or_none() -> None:
+    friday_evening = local(2026, 11, 27, 21, 30)
+    saturday_noon = local(2026, 11, 28, 12, 0)
+    late = parse_quiet_hours("22:00-07:00", False)
+    assert late.setting() == "22:00-07:00"
+    assert not late.is_quiet(friday_evening, HELSINKI) and not late.is_quiet(saturday_noon, HELSINKI)
+    assert late.next_allowed(local(2026, 11, 27, 23, 0), HELSINKI) == local(2026, 11, 28, 7, 0)
+    never = parse_quiet_hours("none", None)
+    assert never == NEVER_QUIET and never.never and not never.is_quiet(local(2026, 11, 29, 3, 0), HELSINKI)
+    lunch = parse_quiet_hours("12:00-13:00", None)  # a window inside the day works too
+    assert lunch.is_quiet(local(2026, 11, 25, 12, 30), HELSINKI) and not lunch.is_quiet(friday_evening, HELSINKI)
+    assert parse_quiet_hours(None, False).weekends is False and parse_quiet_hours(None, None) == DEFAULT_QUIET_HOURS
+    for bad in ("20-08", "25:00-08:00", "evening"):
+        with pytest.raises(QuietHoursError):
+            parse_quiet_hours(bad, None)
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (local(2026, 11, 25, 12, 0), local(2026, 11, 25, 12, 0)),  # allowed: itself
+        (local(2026, 11, 25, 21, 0), local(2026, 11, 25, 19, 59)),  # Wed evening: 19:59 that day
+        (local(2026, 11, 26, 6, 0), local(2026, 11, 25, 19, 59)),  # Thu early: the evening before
+        (local(2026, 11, 29, 7, 0), local(2026, 11, 27, 19, 59)),  # Sunday: Friday 19:59
+        (local(2026, 11, 30, 7, 0), local(2026, 11, 27, 19, 59)),  # Monday 07:00: still Friday
+    ],
+)
+def test_the_last_allowed_moment_before_a_quiet_spell(moment: datetime, expected: datetime) -> None:
+    assert DEFAULT_QUIET_HOURS.last_allowed_before(moment, HELSINKI) == expected

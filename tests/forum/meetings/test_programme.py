@@ -11,6 +11,7 @@ from forum.meetings.programme import import_programme
 from forum.meetings.programme_file import ProgrammeError, load_programme, parse_programme
 from forum.meetings.service import MeetingService
 from storage import roster_repository
+from storage.models import ForumRow
 from tests.forum.meetings.fixtures import HELSINKI, NOW, START, Sessions, claim_rendered, jobs, outbox, programme, seed
 from tests.support.activities import KAISA, LIISA
 
@@ -69,6 +70,9 @@ def meeting_toml(**fields: str) -> str:
         (meeting_toml() + meeting_toml(theme='"U"'), "used twice"),
         (meeting_toml(rsvp_deadline="2027-01-21T10:00:00"), "rsvp_deadline"),
         ("[agenda]\nx = 1", "unknown section"),
+        ('[forum]\nquiet_hours = "20-8"', "quiet_hours must be"),
+        ("[forum]\nquiet_hours = 20", "quiet_hours must be"),
+        ('[forum]\nquiet_weekends = "yes"', "quiet_weekends is true or false"),
     ],
 )
 def test_clear_errors(broken: str, expected: str) -> None:
@@ -100,6 +104,16 @@ async def test_import_twice_changes_nothing_and_a_corrected_file_edits_in_place(
     assert [row.purpose for row in rows] == ["meeting_announcement"]  # still pending: it shows r2 when sent
     [post] = await claim_rendered(sessions, seeded.renderer, NOW)
     assert post.activity["text"].startswith("announcement 1 r2")
+
+
+async def test_the_forums_quiet_hours_come_from_its_programme_file(sessions: Sessions) -> None:
+    text = programme().replace("[forum]\n", '[forum]\nquiet_hours = "21:00-07:30"\nquiet_weekends = false\n')
+    seeded = await seed(sessions, text=text)
+    async with sessions() as session:
+        forum = await session.get(ForumRow, seeded.forum_id)
+        assert forum is not None and (forum.quiet_hours, forum.quiet_weekends) == ("21:00-07:30", False)
+    none = parse_programme(programme().replace("[forum]\n", '[forum]\nquiet_hours = "none"\n'))
+    assert none.quiet_hours == "none" and none.quiet_weekends is None
 
 
 async def test_import_links_people_to_their_museum_and_lists_strangers(sessions: Sessions) -> None:

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from forum.delivery.jobs import JobDispatcher, JobRegistry
-from forum.delivery.quiet_hours import is_quiet
+from forum.delivery.quiet_hours import DEFAULT_QUIET_HOURS, NEVER_QUIET, is_quiet
 from forum.meetings.model import Meeting, MeetingStatus, draft_of
 from forum.meetings.rsvp import RsvpAnswer
 from forum.meetings.schedule import meeting_job_handlers, plan_jobs
@@ -44,6 +44,16 @@ def test_reminders_at_each_offset_and_no_nudge_before_the_card_is_posted() -> No
         "meeting:9:reminder:168h": START - timedelta(days=7),
         "meeting:9:reminder:24h": START - timedelta(days=1),
     }
+
+
+def test_a_reminder_quiet_until_after_the_start_goes_at_the_last_allowed_moment_before() -> None:
+    monday_early = datetime(2027, 1, 18, 7, 0, tzinfo=HELSINKI)  # 24 h before: Sunday 07:00, quiet till Monday 08:00
+    early = meeting(starts_at=monday_early, ends_at=monday_early + timedelta(hours=6), rsvp_deadline=None)
+    planned = {job.key: job.due_at for job in plan_jobs(early, (168, 24), NOW, DEFAULT_QUIET_HOURS, "Europe/Helsinki")}
+    assert planned["meeting:9:reminder:24h"] == datetime(2027, 1, 15, 19, 59, tzinfo=HELSINKI)  # Friday 19:59
+    assert planned["meeting:9:reminder:168h"] == monday_early - timedelta(days=7)  # Monday 07:00: waits till 08:00
+    anytime = {job.key: job.due_at for job in plan_jobs(early, (24,), NOW, NEVER_QUIET, "Europe/Helsinki")}
+    assert anytime["meeting:9:reminder:24h"] == monday_early - timedelta(days=1)
 
 
 def test_nudge_48_hours_before_the_deadline_once_announced() -> None:
