@@ -44,7 +44,9 @@ async def give_data(driver: Driver, user: User, *, answer: str = "on_site") -> d
     """
     meeting = await meeting_row(driver)
     await driver.send(personal_message(driver.service_url, user, "apua"))  # their 1:1 with the bot
-    await press(driver, user, "meeting.rsvp", {"meetingId": meeting.id, "answer": answer}, conversation=channel_conversation())
+    await press(
+        driver, user, "meeting.rsvp", {"meetingId": meeting.id, "answer": answer}, conversation=channel_conversation()
+    )
     person = await person_of(driver, user)
     assert person is not None and person.personal_reference is not None
     document = {"DialogState": {"dialogStack": [{"id": "checkin", "state": {"typed": TYPED_ANSWER}}]}}

@@ -12,7 +12,6 @@ from forum.people.privacy import EXPORT_PURPOSE
 from storage.models import ErasureRecordRow, OutboxMessageRow, ParticipantRow, RsvpRow
 from tests.bot.meetings.helpers import invoke_card, press
 from tests.bot.people.helpers import (
-    TYPED_ANSWER,
     forum_with_programme,
     give_data,
     outbox_row,
@@ -112,7 +111,10 @@ async def test_my_data_link_refuses_tampering_expiry_and_a_forgotten_person(driv
         assert (await driver.client.get(f"/privacy/export/{forged}")).status == 404
     signer = driver.client.server.app[SIGNER]
     old = signer.sign(
-        EXPORT_PURPOSE, subject, now=datetime.now(UTC) - timedelta(hours=1), lifetime=timedelta(minutes=15),
+        EXPORT_PURPOSE,
+        subject,
+        now=datetime.now(UTC) - timedelta(hours=1),
+        lifetime=timedelta(minutes=15),
         binding=MATTI.id,
     )
     assert (await driver.client.get(f"/privacy/export/{old}")).status == 404
@@ -148,7 +150,11 @@ async def test_forget_me_asks_then_leaves_no_trace_in_any_table(
     assert not await traces_of(sessions_of(driver), MATTI) == []  # nothing happened yet
 
     done = invoke_card(await press(driver, MATTI, "privacy.forget_confirm", {"personId": person_id}))
-    assert done["body"][0]["text"] in {"Tietosi on poistettu.", "Dina uppgifter har raderats.", "Your data has been erased."}
+    assert done["body"][0]["text"] in {
+        "Tietosi on poistettu.",
+        "Dina uppgifter har raderats.",
+        "Your data has been erased.",
+    }
 
     assert await traces_of(sessions_of(driver), MATTI) == []
     async with sessions_of(driver)() as session:
