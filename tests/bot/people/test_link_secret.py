@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from app import create_app
 from bot.components import SIGNER
+from forum.signing import InvalidLinkError
 
 NOW = datetime.now(UTC)
 
@@ -26,9 +28,5 @@ async def test_a_configured_secret_wins(settings_factory: Any) -> None:
         token = generated.server.app[SIGNER].sign("p", "1", now=NOW, lifetime=timedelta(minutes=1))
     configured = settings_factory(link_signing_secret="s" * 40)
     async with TestClient(TestServer(create_app(configured), host="127.0.0.1")) as client:
-        import pytest
-
-        from forum.signing import InvalidLinkError
-
         with pytest.raises(InvalidLinkError):
             client.server.app[SIGNER].verify("p", token, now=NOW)
