@@ -104,6 +104,18 @@ def execute(
     return action
 
 
+def id_in(data: dict[str, Any], key: str) -> int | None:
+    """A record id a card put in its data (an int, or digits if a client made it a string)."""
+    value = data.get(key)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and len(value.strip()) <= 12:
+        return int(value.strip())
+    return None
+
+
 def open_url(title: str, url: str) -> Element:
     return {"type": "Action.OpenUrl", "title": title, "url": url}
 

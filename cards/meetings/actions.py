@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cards.elements import VERB_KEY, Element
+from cards.elements import VERB_KEY, Element, id_in
 from forum.meetings.input import MeetingInput
 from forum.meetings.model import MeetingField
 from forum.meetings.rsvp import RsvpAnswer, parse_answer
@@ -57,14 +57,7 @@ def refresh(meeting_id: int, user_ids: list[str]) -> Element:
 
 
 def meeting_id_of(data: dict[str, Any]) -> int | None:
-    value = data.get(MEETING_KEY)
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
+    return id_in(data, MEETING_KEY)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from cards.elements import Element, adaptive_card, container, execute, heading, open_url, text
+from cards.elements import Element, adaptive_card, container, execute, heading, id_in, open_url, text
 from forum.i18n import N_, format_day, tr
 from forum.people.personal_data import Description, Line, PersonalDataExport
 
@@ -107,11 +107,4 @@ def retention_notice(locale: str, forum_name: str, erase_at: datetime, time_zone
 
 
 def person_id_of(data: dict[str, Any]) -> int | None:
-    value = data.get(PERSON_KEY)
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 12:
-        return int(value)
-    return None
+    return id_in(data, PERSON_KEY)
