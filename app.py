@@ -7,12 +7,16 @@ import logging
 
 from aiohttp import web
 
-from bot.components import BOT, DATABASE, SETTINGS, bot_context, database_context
+from bot.access_log import RedactingAccessLogger
+from bot.components import BOT, DATABASE, SETTINGS, bot_context, database_context, signing_context
 from bot.delivery.context import delivery_context
 from bot.health import healthz, readyz_handler
+from bot.logging_setup import configure_logging
 from bot.meetings.calendar_route import CALENDAR_ROUTE, calendar_file
 from bot.meetings.context import meetings_context
 from bot.messages_endpoint import messages_handler
+from bot.people.context import privacy_context
+from bot.people.privacy_routes import add_privacy_routes
 from bot.settings import Settings, SettingsError
 
 logger = logging.getLogger("foorumibotti")
@@ -34,22 +38,25 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(client_max_size=settings.max_body_bytes + 1)
     app[SETTINGS] = settings
     app.cleanup_ctx.append(database_context)
+    app.cleanup_ctx.append(signing_context)
     app.cleanup_ctx.append(bot_context)
     app.cleanup_ctx.append(delivery_context)
+    app.cleanup_ctx.append(privacy_context)
     app.cleanup_ctx.append(meetings_context)
     app.router.add_post("/api/messages", _messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", _readyz)
     app.router.add_get(CALENDAR_ROUTE, calendar_file)
+    add_privacy_routes(app)
     return app
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
         raise SystemExit(f"configuration error: {exc}") from exc
+    configure_logging(settings)
     if settings.local_mode:
         logger.warning(
             "LOCAL MODE: no MicrosoftAppId set, requests are NOT authenticated; "
@@ -59,7 +66,13 @@ def main() -> None:
         )
     else:
         logger.info("Bot Framework authentication on for app id %s", settings.app_id)
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    web.run_app(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        print=None,
+        access_log_class=RedactingAccessLogger,
+    )
 
 
 if __name__ == "__main__":

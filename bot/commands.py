@@ -50,6 +50,29 @@ COMMANDS: tuple[CommandSpec, ...] = (
         coordinators_only=True,
     ),
     CommandSpec(
+        "privacy",
+        ("tietosuoja", "tietosuojaseloste", "dataskydd", "privacy"),
+        CommandHelp("privacy.command.notice.usage", "privacy.command.notice.summary"),
+    ),
+    CommandSpec(
+        "my_data",
+        ("omat tietoni", "minun tietoni", "mina uppgifter", "my data"),
+        CommandHelp("privacy.command.my_data.usage", "privacy.command.my_data.summary"),
+    ),
+    CommandSpec(
+        "forget_me",
+        ("unohda minut", "glöm mig", "glom mig", "forget me"),
+        CommandHelp("privacy.command.forget_me.usage", "privacy.command.forget_me.summary"),
+    ),
+    CommandSpec(
+        "forget_member",
+        ("unohda henkilö", "unohda henkilo", "glöm person", "glom person", "forget person"),
+        CommandHelp(
+            "privacy.command.forget_member.usage", "privacy.command.forget_member.summary", coordinators_only=True
+        ),
+        coordinators_only=True,
+    ),
+    CommandSpec(
         "status",
         ("tila", "status"),
         CommandHelp("status.command.usage", "status.command.summary", coordinators_only=True),

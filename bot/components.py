@@ -19,9 +19,12 @@ from bot.handler import ForumBot
 from bot.people.commands import PeopleCommands
 from bot.settings import Settings
 from bot.sql_storage import SqlStorage
+from forum.people.personal_data import PersonalDataRegistry
 from forum.people.roster import Roster
+from forum.signing import LinkSigner
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade_to_head
+from storage.secrets_repository import get_or_create_secret
 from storage.state_store import StateStore
 
 logger = logging.getLogger(__name__)
@@ -39,11 +42,16 @@ class BotParts:
     conversation_state: ConversationState
     adapter: ForumAdapter
     bot: ForumBot
+    personal_data: PersonalDataRegistry
+    """Each wing registers its personal-data provider here from its ``*_context``."""
 
 
 SETTINGS = web.AppKey("settings", Settings)
 DATABASE = web.AppKey("database", Database)
 BOT = web.AppKey("bot", BotParts)
+SIGNER = web.AppKey("signer", LinkSigner)
+"""Signs short-lived links (the "my data" download; a poll's export may use it too)."""
+LINK_SECRET_NAME = "link_signing"
 
 
 def build_bot(settings: Settings, database: Database) -> BotParts:
@@ -54,7 +62,13 @@ def build_bot(settings: Settings, database: Database) -> BotParts:
     people = PeopleCommands(roster)
     bot.register_command("language", people.change_language)
     bot.register_command("coordinator_add", people.add_coordinator)
-    return BotParts(roster=roster, conversation_state=conversation_state, adapter=adapter, bot=bot)
+    return BotParts(
+        roster=roster,
+        conversation_state=conversation_state,
+        adapter=adapter,
+        bot=bot,
+        personal_data=PersonalDataRegistry(),
+    )
 
 
 async def database_context(app: web.Application) -> AsyncIterator[None]:
@@ -64,6 +78,17 @@ async def database_context(app: web.Application) -> AsyncIterator[None]:
     app[DATABASE] = Database(engine, create_session_factory(engine))
     yield
     await engine.dispose()
+
+
+async def signing_context(app: web.Application) -> AsyncIterator[None]:
+    """The link-signing key: ``LINK_SIGNING_SECRET``, or one generated on first start and kept
+    in the database, so links survive restarts and work on every replica."""
+    secret = app[SETTINGS].link_signing_secret
+    if not secret:
+        async with app[DATABASE].sessions() as session, session.begin():
+            secret = await get_or_create_secret(session, LINK_SECRET_NAME)
+    app[SIGNER] = LinkSigner(secret.encode("utf-8"))
+    yield
 
 
 async def bot_context(app: web.Application) -> AsyncIterator[None]:

@@ -33,6 +33,9 @@ def channel_reference_of(activity: Activity, channel_id: str) -> dict[str, Any]:
     conversation["conversationType"] = "channel"
     reference["conversation"] = conversation
     reference.pop("activityId", None)
+    # Whoever installed the bot is not needed to post in the channel; kept, they would be
+    # personal data in every channel message of the outbox.
+    reference.pop("user", None)
     return reference
 
 

@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 SUPPORTED_LOCALES = ("fi", "sv", "en")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/foorumibotti.db"
+MIN_SECRET_LENGTH = 32
 
 
 class SettingsError(ValueError):
@@ -47,6 +48,12 @@ class Settings:
     quiet_hours: QuietHours = DEFAULT_QUIET_HOURS
     """Forums without their own setting keep quiet then (``QUIET_HOURS``, ``QUIET_WEEKENDS``)."""
     max_body_bytes: int = 1024 * 1024
+    leaver_retention_days: int = 90
+    forum_retention_months: int = 12
+    log_file: str = ""
+    log_retention_days: int = 30
+    link_signing_secret: str = ""
+    privacy_contact: str = "kirjaamo@museovirasto.fi"
 
     @property
     def local_mode(self) -> bool:
@@ -80,6 +87,17 @@ class Settings:
             raise SettingsError(f"PORT and DISPATCH_INTERVAL_SECONDS must be numbers: {exc}") from exc
         if not 0 < port < 65536:
             raise SettingsError(f"PORT must be 1..65535, not {port}")
+        retention = {
+            name: _positive_int(name, get(name, default))
+            for name, default in (
+                ("LEAVER_RETENTION_DAYS", "90"),
+                ("FORUM_RETENTION_MONTHS", "12"),
+                ("LOG_RETENTION_DAYS", "30"),
+            )
+        }
+        secret = env.get("LINK_SIGNING_SECRET", "").strip()
+        if secret and len(secret.encode("utf-8")) < MIN_SECRET_LENGTH:
+            raise SettingsError(f"LINK_SIGNING_SECRET must be at least {MIN_SECRET_LENGTH} bytes (or unset)")
         locale = get("DEFAULT_LOCALE", "fi").lower()
         if locale not in SUPPORTED_LOCALES:
             raise SettingsError(f"DEFAULT_LOCALE must be one of {SUPPORTED_LOCALES}, not {locale!r}")
@@ -110,7 +128,23 @@ class Settings:
             public_base_url=get("PUBLIC_BASE_URL", f"http://{host}:{port}").rstrip("/"),
             dispatch_interval_seconds=interval,
             quiet_hours=quiet_hours,
+            leaver_retention_days=retention["LEAVER_RETENTION_DAYS"],
+            forum_retention_months=retention["FORUM_RETENTION_MONTHS"],
+            log_file=env.get("LOG_FILE", "").strip(),
+            log_retention_days=retention["LOG_RETENTION_DAYS"],
+            link_signing_secret=secret,
+            privacy_contact=get("PRIVACY_CONTACT", "kirjaamo@museovirasto.fi"),
         )
+
+
+def _positive_int(name: str, value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a whole number, not {value!r}") from exc
+    if number < 1:
+        raise SettingsError(f"{name} must be at least 1, not {number}")
+    return number
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool | None:

@@ -79,6 +79,47 @@ def container(items: list[Element], *, style: str | None = None, spacing: str | 
     return element
 
 
+VERB_KEY = "verb"
+"""The data key ``bot/card_actions.py`` routes Action.Submit by."""
+
+
+def execute(
+    title: str, verb: str, data: dict[str, Any], *, style: str | None = None, with_inputs: bool = True
+) -> Element:
+    """An Action.Execute with an Action.Submit fallback carrying the same data (the verb included).
+
+    Why both: Teams clients that cannot Execute fall back to Submit, and the bot routes
+    either by the verb. ``with_inputs`` False sends no input values (a form's Cancel must
+    not trip the client's required-field checks).
+    """
+    payload: dict[str, Any] = {VERB_KEY: verb, **data}
+    action: Element = {"type": "Action.Execute", "title": title, "verb": verb, "data": payload}
+    fallback: Element = {"type": "Action.Submit", "title": title, "data": dict(payload)}
+    for element in (action, fallback):
+        if style:
+            element["style"] = style
+        if not with_inputs:
+            element["associatedInputs"] = "none"
+    action["fallback"] = fallback
+    return action
+
+
+def id_in(data: dict[str, Any], key: str) -> int | None:
+    """A record id a card put in its data (an int, or digits if a client made it a string)."""
+    value = data.get(key)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and len(value.strip()) <= 12:
+        return int(value.strip())
+    return None
+
+
+def open_url(title: str, url: str) -> Element:
+    return {"type": "Action.OpenUrl", "title": title, "url": url}
+
+
 def attachment(card: Element) -> dict[str, Any]:
     """The message attachment that carries a card."""
     return {"contentType": CARD_CONTENT_TYPE, "content": card}

@@ -7,8 +7,9 @@ rescheduled reminders and the card update it causes) is one transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import MeetingRow, MuseumRow, ParticipantRow, RsvpRow
@@ -88,3 +89,31 @@ async def participants_without_answer(session: AsyncSession, meeting: MeetingRow
         .order_by(ParticipantRow.id)
     )
     return (await session.scalars(query)).unique().all()
+
+
+# --- one person's answers ("my data", "forget me") ---------------------
+
+
+async def rsvps_of_person(session: AsyncSession, person_id: int) -> Sequence[tuple[RsvpRow, MeetingRow]]:
+    """Every answer the person gave, in any forum, with its meeting."""
+    query = (
+        select(RsvpRow, MeetingRow)
+        .join(ParticipantRow, ParticipantRow.id == RsvpRow.participant_id)
+        .join(MeetingRow, MeetingRow.id == RsvpRow.meeting_id)
+        .where(ParticipantRow.person_id == person_id)
+        .order_by(MeetingRow.forum_id, MeetingRow.number)
+    )
+    return [(rsvp, meeting) for rsvp, meeting in (await session.execute(query)).unique().all()]
+
+
+async def delete_rsvps_of_person(session: AsyncSession, person_id: int) -> int:
+    memberships = select(ParticipantRow.id).where(ParticipantRow.person_id == person_id)
+    result = await session.execute(
+        delete(RsvpRow).where(RsvpRow.participant_id.in_(memberships)).execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def last_meeting_end(session: AsyncSession, forum_id: int) -> datetime | None:
+    """When the forum's latest meeting (held or cancelled) ends: its retention clock starts there."""
+    return await session.scalar(select(func.max(MeetingRow.ends_at)).where(MeetingRow.forum_id == forum_id))

@@ -49,6 +49,9 @@ class ForumRow(TimestampMixin, Base):
     it sets it."""
     time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Helsinki")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    deactivated_at: Mapped[datetime | None] = mapped_column()
+    """When the bot was removed from the team: with the last meeting, starts the forum's
+    retention period (``FORUM_RETENTION_MONTHS``)."""
     reminder_offsets_hours: Mapped[list[int]] = mapped_column(JSON, default=lambda: [168, 24])
     quiet_hours: Mapped[str | None] = mapped_column(String(16))
     """``"20:00-08:00"`` (quiet from, until) or ``"none"``; NULL: the process default."""
@@ -93,6 +96,9 @@ class ParticipantRow(TimestampMixin, Base):
     museum_id: Mapped[int | None] = mapped_column(ForeignKey("museum.id", ondelete="SET NULL"))
     role: Mapped[str] = mapped_column(String(16), default="participant")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    left_at: Mapped[datetime | None] = mapped_column(index=True)
+    """When Teams said the person left the team; their data is erased
+    ``LEAVER_RETENTION_DAYS`` later unless they rejoin (which clears it)."""
 
     person: Mapped[PersonRow] = relationship(lazy="joined")
     museum: Mapped[MuseumRow | None] = relationship(lazy="joined")
@@ -211,3 +217,33 @@ class OutboxMessageRow(TimestampMixin, Base):
     activity_id: Mapped[str | None] = mapped_column(String(255))
     conversation_id: Mapped[str | None] = mapped_column(String(255))
     sent_at: Mapped[datetime | None] = mapped_column()
+
+
+class ErasureRecordRow(Base):
+    """That someone's personal data was erased: when, why and by whom; never whose.
+
+    Why keep this at all: the operator is a public authority that must be able to show
+    what it did with a request (Act 906/2019); the record names no one but the coordinator
+    who acted on a request made by other means.
+    """
+
+    __tablename__ = "erasure_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reason: Mapped[str] = mapped_column(String(16))
+    """``self`` (forget me), ``coordinator``, ``leaver`` or ``retention``."""
+    by_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    """How many rows each provider erased or kept anonymised, by provider and kind."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AppSecretRow(Base):
+    """A secret the bot generated for itself on first start (the link-signing key),
+    so signed links stay valid across restarts and replicas without configuration."""
+
+    __tablename__ = "app_secret"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -3,9 +3,10 @@
 Statuses: ``pending`` (waiting for ``next_attempt_at``), ``sending`` (claimed,
 leased until ``locked_until``), and the final ``sent``, ``failed``,
 ``undeliverable``, ``dropped`` (its renderer said there is nothing to send
-any more, or it expired); an update that never needs to go out ends
-``superseded`` (a newer update of the same card came) or ``merged`` (folded
-into its card's send before that was posted).
+any more, or it expired), ``cancelled`` (its recipient left or was
+forgotten); an update that never needs to go out ends ``superseded`` (a
+newer update of the same card came) or ``merged`` (folded into its card's
+send before that was posted).
 
 Claiming takes rows with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two
 replicas never take the same row, and re-checks the claim condition in the
@@ -34,9 +35,11 @@ UNDELIVERABLE = "undeliverable"
 SUPERSEDED = "superseded"
 MERGED = "merged"
 DROPPED = "dropped"
+CANCELLED = "cancelled"
+"""Final: never sent because its recipient left the forum or asked to be forgotten."""
 PROBLEMS = (FAILED, UNDELIVERABLE)
 """Final statuses that mean "this did not reach anyone" and someone should know."""
-NOT_DELIVERED = (*PROBLEMS, DROPPED)
+NOT_DELIVERED = (*PROBLEMS, DROPPED, CANCELLED)
 """Final statuses of a send that posted nothing (``dropped``: nothing to say any more)."""
 
 SEND = "send"
@@ -226,7 +229,7 @@ async def mark_sent(
         values["conversation_reference"] = reference
     await session.execute(
         update(Outbox)
-        .where(Outbox.id == message_id, Outbox.status != SENT)
+        .where(Outbox.id == message_id, Outbox.status.not_in((SENT, CANCELLED)))
         .values(**values)
         .execution_options(synchronize_session=False)
     )
@@ -323,3 +326,59 @@ async def problem_rows(
         .limit(limit)
     )
     return [(row, name) for row, name in (await session.execute(statement)).all()]
+
+
+# --- one person's messages ("my data", "forget me", leavers) -------------
+
+SCRUBBED_PAYLOAD: dict[str, Any] = {"type": "message", "erased": True}
+
+
+async def rows_to_person(session: AsyncSession, person_id: int) -> Sequence[OutboxMessageRow]:
+    statement = select(Outbox).where(Outbox.recipient_person_id == person_id).order_by(Outbox.id)
+    return (await session.scalars(statement.execution_options(populate_existing=True))).all()
+
+
+async def cancel_pending_to(session: AsyncSession, person_id: int, forum_id: int | None = None) -> int:
+    """Cancel what still waits to go to the person (in ``forum_id``, or anywhere); returns how many.
+
+    A row a worker holds right now (``sending``) is cancelled too: ``mark_sent`` leaves a
+    cancelled row alone, so it stays cancelled even if Teams accepted the post.
+    """
+    condition = and_(Outbox.recipient_person_id == person_id, Outbox.status.in_((PENDING, SENDING)))
+    if forum_id is not None:
+        condition = and_(condition, Outbox.forum_id == forum_id)
+    result = await session.execute(
+        update(Outbox)
+        .where(condition)
+        .values(status=CANCELLED, locked_until=None, last_error="recipient left or was forgotten", updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result)
+
+
+async def scrub_rows_to_person(session: AsyncSession, person_id: int) -> int:
+    """Keep that a message existed (purpose, status, times), drop what it said and where it went.
+
+    The idempotency key (``…:person:12``) is replaced too: it names the person's old id, and a
+    new person given the same id must not find their messages already "sent".
+    """
+    rows = await rows_to_person(session, person_id)
+    for row in rows:
+        row.payload = dict(SCRUBBED_PAYLOAD)
+        row.data = None
+        row.conversation_reference = None
+        row.conversation_id = None
+        row.last_error = None
+        row.idempotency_key = f"erased:{row.id}"
+        row.target_key = None
+        row.recipient_person_id = None
+    await session.flush()
+    return len(rows)
+
+
+async def personal_conversation_ids(session: AsyncSession, person_id: int) -> set[str]:
+    """1:1 conversations the outbox reached the person in (the worker may have opened one)."""
+    statement = select(Outbox.conversation_id).where(
+        Outbox.recipient_person_id == person_id, Outbox.conversation_id.is_not(None)
+    )
+    return {str(value) for value in (await session.scalars(statement.distinct())).all()}

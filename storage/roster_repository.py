@@ -6,12 +6,14 @@ transaction, whatever number of rows it touches.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ForumRow, MuseumRow, ParticipantRow, PersonRow
+from storage.models import BotStateRow, ErasureRecordRow, ForumRow, MuseumRow, ParticipantRow, PersonRow
 
 
 async def forum_by_team(session: AsyncSession, team_id: str) -> ForumRow | None:
@@ -83,3 +85,82 @@ async def museums_of(session: AsyncSession, forum_id: int) -> Sequence[MuseumRow
     return (
         await session.scalars(select(MuseumRow).where(MuseumRow.forum_id == forum_id).order_by(MuseumRow.name))
     ).all()
+
+
+# --- one person's data ("my data", "forget me", leavers) ----------------
+
+
+async def person_by_id(session: AsyncSession, person_id: int) -> PersonRow | None:
+    return await session.get(PersonRow, person_id, populate_existing=True)
+
+
+async def all_memberships_of(session: AsyncSession, person_id: int) -> Sequence[tuple[ParticipantRow, ForumRow]]:
+    """Every membership, in active and closed forums alike, with its forum."""
+    query = (
+        select(ParticipantRow, ForumRow)
+        .join(ForumRow, ForumRow.id == ParticipantRow.forum_id)
+        .where(ParticipantRow.person_id == person_id)
+        .order_by(ParticipantRow.forum_id)
+    )
+    return [(row, forum) for row, forum in (await session.execute(query)).unique().all()]
+
+
+async def state_documents(session: AsyncSession, keys: Collection[str]) -> Sequence[BotStateRow]:
+    if not keys:
+        return []
+    return (await session.scalars(select(BotStateRow).where(BotStateRow.key.in_(keys)).order_by(BotStateRow.key))).all()
+
+
+async def delete_state_documents(session: AsyncSession, keys: Collection[str]) -> int:
+    if not keys:
+        return 0
+    result = await session.execute(delete(BotStateRow).where(BotStateRow.key.in_(keys)))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def delete_person(session: AsyncSession, person_id: int) -> tuple[int, int]:
+    """Delete the person's memberships and the person; returns (memberships, people) deleted."""
+    memberships = await session.execute(delete(ParticipantRow).where(ParticipantRow.person_id == person_id))
+    people = await session.execute(delete(PersonRow).where(PersonRow.id == person_id))
+    return int(getattr(memberships, "rowcount", 0) or 0), int(getattr(people, "rowcount", 0) or 0)
+
+
+async def forget_erasure_actor(session: AsyncSession, person_id: int) -> int:
+    """Erasure records keep that a coordinator acted, not which one, once that coordinator is gone."""
+    result = await session.execute(
+        update(ErasureRecordRow).where(ErasureRecordRow.by_person_id == person_id).values(by_person_id=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def erasures_by(session: AsyncSession, person_id: int) -> Sequence[ErasureRecordRow]:
+    query = select(ErasureRecordRow).where(ErasureRecordRow.by_person_id == person_id).order_by(ErasureRecordRow.id)
+    return (await session.scalars(query)).all()
+
+
+async def add_erasure_record(
+    session: AsyncSession, *, reason: str, by_person_id: int | None, summary: dict[str, Any]
+) -> ErasureRecordRow:
+    row = ErasureRecordRow(reason=reason, by_person_id=by_person_id, summary=summary)
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def leavers_due(session: AsyncSession, forum_id: int, left_before: datetime) -> Sequence[ParticipantRow]:
+    """Inactive members of the forum who left before ``left_before`` (and have not rejoined)."""
+    query = (
+        select(ParticipantRow)
+        .where(
+            ParticipantRow.forum_id == forum_id,
+            ParticipantRow.active.is_(False),
+            ParticipantRow.left_at.is_not(None),
+            ParticipantRow.left_at <= left_before,
+        )
+        .order_by(ParticipantRow.id)
+    )
+    return (await session.scalars(query)).unique().all()
+
+
+async def all_forums(session: AsyncSession) -> Sequence[ForumRow]:
+    return (await session.scalars(select(ForumRow).order_by(ForumRow.id))).all()

@@ -20,6 +20,7 @@ from bot.settings import Settings
 from forum.delivery.intents import RendererRegistry
 from forum.delivery.jobs import JobDispatcher, JobRegistry
 from forum.delivery.outbox_delivery import OutboxDelivery
+from forum.delivery.personal_data import DeliveryData
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,10 @@ async def delivery_context(app: web.Application) -> AsyncIterator[None]:
     register their job kinds in a context after this one (``app[DELIVERY].jobs``)."""
     delivery = build_delivery(app[SETTINGS], app[DATABASE], app[BOT].adapter)
     app[BOT].bot.register_command("status", DeliveryCommands(app[DATABASE].sessions).status)
+    app[BOT].personal_data.register(DeliveryData())
+    app[BOT].personal_data.declare_no_personal_data(
+        "scheduled_job", "timed work: keys and subjects name meetings and forums, never a person"
+    )
     app[DELIVERY] = delivery
     delivery.pump.start()
     yield

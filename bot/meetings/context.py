@@ -29,6 +29,7 @@ from cards.meetings.activities import MeetingCards
 from forum.i18n import N_
 from forum.meetings.messages import meeting_renderers
 from forum.meetings.model import MeetingNotFoundError
+from forum.meetings.personal_data import MeetingsData
 from forum.meetings.schedule import meeting_job_handlers
 from forum.meetings.service import MeetingService
 
@@ -77,5 +78,9 @@ async def meetings_context(app: web.Application) -> AsyncIterator[None]:
         kick=delivery.kick,
     )
     register_meeting_features(app[BOT].bot, delivery, parts)
+    app[BOT].personal_data.register(MeetingsData())
+    app[BOT].personal_data.declare_no_personal_data(
+        "meeting", "the programme: themes, times, host museums and venues, written by coordinators"
+    )
     app[MEETINGS] = parts
     yield

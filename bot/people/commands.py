@@ -29,7 +29,7 @@ class PeopleCommands:
         await turn_context.send_activity(tr(locale, "language.changed"))
 
     async def add_coordinator(self, turn_context: TurnContext, turn: TurnInfo, argument: str) -> None:
-        target = self._mentioned_user(turn_context) or argument.strip()
+        target = mentioned_user(turn_context) or argument.strip()
         if not target:
             await turn_context.send_activity(tr(turn.locale, "coordinator.usage"))
             return
@@ -51,12 +51,12 @@ class PeopleCommands:
         else:
             await turn_context.send_activity(tr(turn.locale, "coordinator.promoted", name=promoted.person.name))
 
-    @staticmethod
-    def _mentioned_user(turn_context: TurnContext) -> str | None:
-        """The Teams id of the first @mentioned person who is not the bot."""
-        activity = turn_context.activity
-        bot_id = activity.recipient.id if activity.recipient else None
-        for mention in TurnContext.get_mentions(activity):
-            if mention.mentioned is not None and mention.mentioned.id and mention.mentioned.id != bot_id:
-                return str(mention.mentioned.id)
-        return None
+
+def mentioned_user(turn_context: TurnContext) -> str | None:
+    """The Teams id of the first @mentioned person who is not the bot."""
+    activity = turn_context.activity
+    bot_id = activity.recipient.id if activity.recipient else None
+    for mention in TurnContext.get_mentions(activity):
+        if mention.mentioned is not None and mention.mentioned.id and mention.mentioned.id != bot_id:
+            return str(mention.mentioned.id)
+    return None

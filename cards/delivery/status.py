@@ -21,6 +21,7 @@ STATUS_LABELS: tuple[tuple[str, str], ...] = (
     ("superseded", N_("status.label.superseded")),
     ("merged", N_("status.label.merged")),
     ("dropped", N_("status.label.dropped")),
+    ("cancelled", N_("status.label.cancelled")),
 )
 PURPOSE_LABELS: dict[str, str] = {
     "meeting_announcement": N_("status.purpose.meeting_announcement"),
@@ -31,6 +32,7 @@ PURPOSE_LABELS: dict[str, str] = {
     "meeting_form": N_("status.purpose.meeting_form"),
     "meeting_cancel": N_("status.purpose.meeting_cancel"),
     "rsvp_names": N_("status.purpose.rsvp_names"),
+    "retention_notice": N_("status.purpose.retention_notice"),
 }
 """What each outbox purpose is called for coordinators; an unknown one shows as its code."""
 ALWAYS_SHOWN = frozenset({"pending", "sent", "undeliverable", "failed"})

@@ -12,13 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cards.elements import Element
+from cards.elements import VERB_KEY, Element, id_in
 from forum.meetings.input import MeetingInput
 from forum.meetings.model import MeetingField
 from forum.meetings.rsvp import RsvpAnswer, parse_answer
 
-VERB_KEY = "verb"
-"""Same key ``bot/card_actions.py`` routes Action.Submit by."""
 MEETING_KEY = "meetingId"
 ANSWER_KEY = "answer"
 
@@ -49,26 +47,6 @@ def action_data(verb: str, **values: Any) -> dict[str, Any]:
     return data
 
 
-def execute(
-    title: str, verb: str, data: dict[str, Any], *, style: str | None = None, with_inputs: bool = True
-) -> Element:
-    """An Action.Execute with an Action.Submit fallback carrying the same data.
-
-    ``with_inputs`` False sends no input values (a form's Cancel must not
-    trip the client's required-field checks).
-    """
-    payload = action_data(verb, **data)
-    action: Element = {"type": "Action.Execute", "title": title, "verb": verb, "data": payload}
-    fallback: Element = {"type": "Action.Submit", "title": title, "data": dict(payload)}
-    for element in (action, fallback):
-        if style:
-            element["style"] = style
-        if not with_inputs:
-            element["associatedInputs"] = "none"
-    action["fallback"] = fallback
-    return action
-
-
 def refresh(meeting_id: int, user_ids: list[str]) -> Element:
     """The card-level refresh that fetches each listed person's own view."""
     data = action_data(VERB_REFRESH, **{MEETING_KEY: meeting_id})
@@ -78,19 +56,8 @@ def refresh(meeting_id: int, user_ids: list[str]) -> Element:
     return element
 
 
-def open_url(title: str, url: str) -> Element:
-    return {"type": "Action.OpenUrl", "title": title, "url": url}
-
-
 def meeting_id_of(data: dict[str, Any]) -> int | None:
-    value = data.get(MEETING_KEY)
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
+    return id_in(data, MEETING_KEY)
 
 
 @dataclass(frozen=True)

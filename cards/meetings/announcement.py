@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from cards.elements import Element, adaptive_card, container, text
-from cards.meetings.actions import ANSWER_KEY, MEETING_KEY, VERB_RSVP, execute, open_url, refresh
+from cards.elements import Element, adaptive_card, container, execute, open_url, text
+from cards.meetings.actions import ANSWER_KEY, MEETING_KEY, VERB_RSVP, refresh
 from cards.meetings.parts import BUTTON_KEYS, answer_text, counts_text, heading_block, meeting_facts
 from forum.i18n import tr
 from forum.meetings.model import Meeting

@@ -6,8 +6,8 @@ the reminders; a mistyped number must be caught before that, not after.
 
 from __future__ import annotations
 
-from cards.elements import Element, adaptive_card, text
-from cards.meetings.actions import MEETING_KEY, VERB_CANCEL_CONFIRM, VERB_FORM_CLOSE, execute
+from cards.elements import Element, adaptive_card, execute, text
+from cards.meetings.actions import MEETING_KEY, VERB_CANCEL_CONFIRM, VERB_FORM_CLOSE
 from cards.meetings.parts import heading_block, when_text
 from forum.i18n import N_, tr
 from forum.meetings.model import Meeting

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from cards.elements import Element, adaptive_card, container, heading, text
-from cards.meetings.actions import MEETING_KEY, VERB_FORM_CLOSE, VERB_SAVE, execute
+from cards.elements import Element, adaptive_card, container, execute, heading, text
+from cards.meetings.actions import MEETING_KEY, VERB_FORM_CLOSE, VERB_SAVE
 from forum.i18n import N_, tr
 from forum.meetings.input import MeetingInput
 from forum.meetings.model import (

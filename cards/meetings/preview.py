@@ -7,8 +7,8 @@ and only *Edit* left, so pressing Post twice is impossible from the card.
 
 from __future__ import annotations
 
-from cards.elements import Element, adaptive_card, container, text
-from cards.meetings.actions import MEETING_KEY, VERB_DISCARD, VERB_EDIT, VERB_POST, execute
+from cards.elements import Element, adaptive_card, container, execute, text
+from cards.meetings.actions import MEETING_KEY, VERB_DISCARD, VERB_EDIT, VERB_POST
 from cards.meetings.announcement import AnnouncementView, announcement_body
 from forum.i18n import format_when, tr
 from forum.meetings.model import Meeting

@@ -6,8 +6,7 @@ person sees the message; the answer updates the announcement card's counts.
 
 from __future__ import annotations
 
-from cards.elements import Element, adaptive_card, container, text
-from cards.meetings.actions import open_url
+from cards.elements import Element, adaptive_card, container, open_url, text
 from cards.meetings.announcement import rsvp_buttons
 from cards.meetings.parts import counts_text, heading_block, meeting_facts
 from forum.i18n import format_when, tr

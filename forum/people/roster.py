@@ -2,8 +2,9 @@
 
 Why everything is an upsert: Teams sends the same install or member event
 more than once (and a reinstall repeats them all), so every operation here
-must leave the same rows behind however often it runs. Nothing is deleted:
-a member who leaves turns inactive, so their history stays attributable.
+must leave the same rows behind however often it runs. A member who leaves
+turns inactive at once (nothing more is sent to them) and is erased after the
+grace period unless they rejoin (``forum.people.retention``).
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from forum.delivery.personal_data import stop_messages_to
 from forum.people.permissions import NotCoordinatorError, is_configured_coordinator, is_coordinator
+from forum.people.retention import ensure_retention_job
 from forum.people.views import forum_view, participant_view, person_view
 from forum.types import ForumView, MemberInfo, ParticipantView, PersonView, Role, TeamInfo
 from storage import roster_repository as repo
 from storage.models import ForumRow, ParticipantRow, PersonRow
+from storage.types import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +80,9 @@ class Roster:
             if team.channel_reference:
                 row.channel_reference = team.channel_reference
             row.active = True
+            row.deactivated_at = None
             await session.flush()
+            await ensure_retention_job(session, row, utcnow())
             logger.info("forum %s registered (team %s, new=%s)", row.id, row.team_id, is_new)
             return Registration(forum_view(row), is_new)
 
@@ -99,7 +105,10 @@ class Roster:
         async def work(session: AsyncSession) -> None:
             row = await repo.forum_by_team(session, team_id)
             if row is not None:
+                if row.active or row.deactivated_at is None:
+                    row.deactivated_at = utcnow()
                 row.active = False
+                await ensure_retention_job(session, row, utcnow())
                 logger.info("forum %s deactivated: bot removed from team %s", row.id, team_id)
 
         await self._write(work)
@@ -115,7 +124,7 @@ class Roster:
                 seen.add(row.id)
             for row in await repo.participants_of(session, forum_id, active_only=True):
                 if row.id not in seen:
-                    row.active = False
+                    await self._leave(session, row)
             return len(present)
 
         return await self._write(work)
@@ -138,10 +147,17 @@ class Roster:
                 if person is None:
                     continue
                 row = await repo.participant(session, forum_id, person.id)
-                if row is not None:
-                    row.active = False
+                if row is not None and row.active:
+                    await self._leave(session, row)
 
         await self._write(work)
+
+    @staticmethod
+    async def _leave(session: AsyncSession, row: ParticipantRow) -> None:
+        """Teams says the member left: inactive now, nothing more sent, erased after the grace period."""
+        row.active = False
+        row.left_at = utcnow()
+        await stop_messages_to(session, row.person_id, row.forum_id)
 
     async def set_preferred_locale(self, member: MemberInfo, locale: str) -> None:
         async def work(session: AsyncSession) -> None:
@@ -264,6 +280,7 @@ class Roster:
             row = ParticipantRow(forum_id=forum_id, person_id=person.id, role=Role.PARTICIPANT.value)
             session.add(row)
         row.active = True
+        row.left_at = None
         if is_configured_coordinator(person_view(person), self._coordinators):
             row.role = Role.COORDINATOR.value
         await session.flush()

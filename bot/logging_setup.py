@@ -1,0 +1,40 @@
+"""Where the bot's log goes, and for how long it is kept.
+
+Why rotation here: the log may hold internal ids and error texts about people's messages,
+so it is personal data too; with ``LOG_FILE`` set it is rotated at midnight and old files
+are deleted so that at most ``LOG_RETENTION_DAYS`` days are kept. Nothing at INFO names a
+person (internal numeric ids only); the access log has no client addresses and no tokens
+(``bot/access_log.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+from logging.handlers import TimedRotatingFileHandler
+from pathlib import Path
+
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def log_handler(settings: Settings) -> logging.Handler:
+    """Standard error, or ``LOG_FILE`` rotated daily keeping ``LOG_RETENTION_DAYS`` days (today's included)."""
+    if not settings.log_file:
+        return logging.StreamHandler()
+    path = Path(settings.log_file)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # backupCount counts the old files; today's file is the extra day. Zero would keep all.
+    return TimedRotatingFileHandler(
+        path, when="midnight", backupCount=max(1, settings.log_retention_days - 1), encoding="utf-8"
+    )
+
+
+def configure_logging(settings: Settings) -> None:
+    handler = log_handler(settings)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
