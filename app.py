@@ -15,6 +15,8 @@ from bot.logging_setup import configure_logging
 from bot.meetings.calendar_route import CALENDAR_ROUTE, calendar_file
 from bot.meetings.context import meetings_context
 from bot.messages_endpoint import messages_handler
+from bot.observability.context import METRICS, metrics_context
+from bot.observability.metrics import ForumMetrics
 from bot.people.context import privacy_context
 from bot.people.privacy_routes import add_privacy_routes
 from bot.settings import Settings, SettingsError
@@ -24,7 +26,7 @@ logger = logging.getLogger("foorumibotti")
 
 async def _messages(request: web.Request) -> web.StreamResponse:
     parts = request.app[BOT]
-    handler = messages_handler(parts.adapter, parts.bot, request.app[SETTINGS].max_body_bytes)
+    handler = messages_handler(parts.adapter, parts.bot, request.app[SETTINGS].max_body_bytes, request.app[METRICS])
     return await handler(request)
 
 
@@ -37,12 +39,14 @@ def create_app(settings: Settings) -> web.Application:
     # aiohttp's own limit sits just above it as a backstop.
     app = web.Application(client_max_size=settings.max_body_bytes + 1)
     app[SETTINGS] = settings
+    app[METRICS] = ForumMetrics()
     app.cleanup_ctx.append(database_context)
     app.cleanup_ctx.append(signing_context)
     app.cleanup_ctx.append(bot_context)
     app.cleanup_ctx.append(delivery_context)
     app.cleanup_ctx.append(privacy_context)
     app.cleanup_ctx.append(meetings_context)
+    app.cleanup_ctx.append(metrics_context)
     app.router.add_post("/api/messages", _messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", _readyz)

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 from botbuilder.core import ConversationState, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 
+from bot.observability.activity_record import mark_turn_failed
 from bot.settings import Settings
 from forum.i18n import resolve_locale, tr
 
@@ -20,10 +21,12 @@ logger = logging.getLogger(__name__)
 
 
 def bot_framework_authentication(settings: Settings) -> ConfigurationBotFrameworkAuthentication:
+    # The SDK's only path without credentials (local mode) is its MultiTenant one; a
+    # SingleTenant configuration without an app id raises at start.
     config = SimpleNamespace(
         APP_ID=settings.app_id,
         APP_PASSWORD=settings.app_password,
-        APP_TYPE=settings.app_type,
+        APP_TYPE="MultiTenant" if settings.local_mode else settings.app_type,
         APP_TENANTID=settings.app_tenant_id,
     )
     return ConfigurationBotFrameworkAuthentication(config)
@@ -38,6 +41,7 @@ class ForumAdapter(CloudAdapter):
 
     async def _on_turn_error(self, turn_context: TurnContext, error: Exception) -> None:
         activity = turn_context.activity
+        mark_turn_failed()
         logger.error(
             "turn failed: activity %s (%s) in conversation %s",
             activity.id,

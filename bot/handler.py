@@ -65,6 +65,11 @@ class ForumBot(TeamsActivityHandler):
     def command_specs(self) -> tuple[CommandSpec, ...]:
         return tuple(self._specs)
 
+    @property
+    def understood_commands(self) -> tuple[CommandSpec, ...]:
+        """The commands a handler answers (the Teams app's command lists must keep to these)."""
+        return tuple(spec for spec in self._specs if spec.name in self._commands)
+
     # --- turn ----------------------------------------------------------
 
     async def on_turn(self, turn_context: TurnContext) -> None:

@@ -13,11 +13,10 @@ import logging
 from logging.handlers import TimedRotatingFileHandler
 from pathlib import Path
 
+from bot.observability.log_format import log_formatter
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
-
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def log_handler(settings: Settings) -> logging.Handler:
@@ -33,8 +32,9 @@ def log_handler(settings: Settings) -> logging.Handler:
 
 
 def configure_logging(settings: Settings) -> None:
+    """The root logger's one handler (stderr or the rotated file) in ``LOG_FORMAT`` (text or JSON)."""
     handler = log_handler(settings)
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.setFormatter(log_formatter(settings.log_format))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)

@@ -20,6 +20,7 @@ from msrest.exceptions import DeserializationError
 from msrest.serialization import Model
 
 from bot.adapter import ForumAdapter
+from bot.observability.activity_record import ERROR, UNAUTHORIZED, ActivityObserver, recorded_activity
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +35,9 @@ def _invoke_body(body: Any) -> Any:
     return body
 
 
-def messages_handler(adapter: ForumAdapter, bot: Bot, max_body_bytes: int) -> Any:
+def messages_handler(
+    adapter: ForumAdapter, bot: Bot, max_body_bytes: int, observer: ActivityObserver | None = None
+) -> Any:
     async def handle_messages(request: web.Request) -> web.Response:
         if request.content_type != "application/json":
             return _problem(415, "Content-Type must be application/json")
@@ -59,15 +62,18 @@ def messages_handler(adapter: ForumAdapter, bot: Bot, max_body_bytes: int) -> An
         if activity.conversation is None or not activity.conversation.id or not activity.service_url:
             return _problem(400, "activity needs conversation.id and serviceUrl")
         auth_header = request.headers.get("Authorization", "")
-        try:
-            invoke_response = await adapter.process_activity(auth_header, activity, bot.on_turn)
-        except (PermissionError, PyJWTError):
-            # The SDK raises PermissionError for a bad token but lets a token
-            # that is not even a JWT escape as a PyJWT error: both are 401.
-            return _problem(401, "unauthorized")
-        except Exception:
-            logger.exception("activity %s (%s) failed outside the turn", activity.id, activity.type)
-            return _problem(500, "internal error")
+        with recorded_activity(activity, observer) as record:
+            try:
+                invoke_response = await adapter.process_activity(auth_header, activity, bot.on_turn)
+            except (PermissionError, PyJWTError):
+                # The SDK raises PermissionError for a bad token but lets a token
+                # that is not even a JWT escape as a PyJWT error: both are 401.
+                record.outcome = UNAUTHORIZED
+                return _problem(401, "unauthorized")
+            except Exception:
+                record.outcome = ERROR
+                logger.exception("activity %s (%s) failed outside the turn", activity.id, activity.type)
+                return _problem(500, "internal error")
         if invoke_response is not None:
             return web.json_response(_invoke_body(invoke_response.body), status=invoke_response.status)
         return web.Response(status=201)

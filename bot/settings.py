@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,11 @@ logger = logging.getLogger(__name__)
 SUPPORTED_LOCALES = ("fi", "sv", "en")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/foorumibotti.db"
 MIN_SECRET_LENGTH = 32
+APP_TYPES = ("SingleTenant", "MultiTenant", "UserAssignedMSI")
+# New multi-tenant Azure Bots cannot be created since 31 July 2025: single-tenant is the default.
+DEFAULT_APP_TYPE = "SingleTenant"
+LOG_FORMATS = ("text", "json")
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 
 class SettingsError(ValueError):
@@ -37,7 +43,7 @@ class Settings:
     port: int = 3978
     app_id: str = ""
     app_password: str = ""
-    app_type: str = "MultiTenant"
+    app_type: str = DEFAULT_APP_TYPE
     app_tenant_id: str = ""
     database_url: str = DEFAULT_DATABASE_URL
     coordinators: tuple[str, ...] = ()
@@ -54,6 +60,14 @@ class Settings:
     log_retention_days: int = 30
     link_signing_secret: str = ""
     privacy_contact: str = "kirjaamo@museovirasto.fi"
+    log_format: str = "text"
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = None
+    """``/metrics`` listens only when a port is set (0: any free port), on its own listener."""
+    teams_developer_name: str = ""
+    teams_website_url: str = ""
+    teams_privacy_url: str = ""
+    teams_terms_url: str = ""
 
     @property
     def local_mode(self) -> bool:
@@ -114,13 +128,20 @@ class Settings:
             raise SettingsError(f"QUIET_HOURS: {exc}") from exc
         coordinators = tuple(item.strip().lower() for item in env.get("COORDINATORS", "").split(",") if item.strip())
         host = get("HOST", "127.0.0.1")
+        app_id = env.get("MicrosoftAppId", "").strip()
+        app_type = get("MicrosoftAppType", DEFAULT_APP_TYPE)
+        app_tenant_id = env.get("MicrosoftAppTenantId", "").strip()
+        _check_app_identity(app_id, app_type, app_tenant_id)
+        log_format = get("LOG_FORMAT", "text").lower()
+        if log_format not in LOG_FORMATS:
+            raise SettingsError(f"LOG_FORMAT must be one of {LOG_FORMATS}, not {log_format!r}")
         return cls(
             host=host,
             port=port,
-            app_id=env.get("MicrosoftAppId", "").strip(),
+            app_id=app_id,
             app_password=env.get("MicrosoftAppPassword", "").strip(),
-            app_type=get("MicrosoftAppType", "MultiTenant"),
-            app_tenant_id=env.get("MicrosoftAppTenantId", "").strip(),
+            app_type=app_type,
+            app_tenant_id=app_tenant_id,
             database_url=get("DATABASE_URL", DEFAULT_DATABASE_URL),
             coordinators=coordinators,
             default_locale=locale,
@@ -134,6 +155,13 @@ class Settings:
             log_retention_days=retention["LOG_RETENTION_DAYS"],
             link_signing_secret=secret,
             privacy_contact=get("PRIVACY_CONTACT", "kirjaamo@museovirasto.fi"),
+            log_format=log_format,
+            metrics_host=get("METRICS_HOST", "127.0.0.1"),
+            metrics_port=_optional_port(env.get("METRICS_PORT", "").strip()),
+            teams_developer_name=get("TEAMS_APP_DEVELOPER", ""),
+            teams_website_url=get("TEAMS_APP_WEBSITE_URL", ""),
+            teams_privacy_url=get("TEAMS_APP_PRIVACY_URL", ""),
+            teams_terms_url=get("TEAMS_APP_TERMS_URL", ""),
         )
 
 
@@ -157,3 +185,31 @@ def _flag(env: Mapping[str, str], name: str) -> bool | None:
     if value in ("0", "false", "no", "off"):
         return False
     raise SettingsError(f"{name} must be true or false, not {value!r}")
+
+
+def _check_app_identity(app_id: str, app_type: str, tenant_id: str) -> None:
+    """Refuse an Azure identity that would only fail later, at the first signed request.
+
+    Local mode (no app id) needs none of it. A single-tenant bot (and a managed identity)
+    is valid only in its own tenant, so without the tenant id no token can be had.
+    """
+    if app_type not in APP_TYPES:
+        raise SettingsError(f"MicrosoftAppType must be one of {APP_TYPES}, not {app_type!r}")
+    if not app_id:
+        return
+    if app_type != "MultiTenant" and not tenant_id:
+        raise SettingsError(f"MicrosoftAppType {app_type} needs MicrosoftAppTenantId (the Entra tenant's id)")
+    if tenant_id and not _GUID.match(tenant_id):
+        raise SettingsError(f"MicrosoftAppTenantId must be a GUID, not {tenant_id!r}")
+
+
+def _optional_port(value: str) -> int | None:
+    if not value:
+        return None
+    try:
+        port = int(value)
+    except ValueError as exc:
+        raise SettingsError(f"METRICS_PORT must be a number: {exc}") from exc
+    if not 0 <= port < 65536:
+        raise SettingsError(f"METRICS_PORT must be 0..65535, not {port}")
+    return port

@@ -9,12 +9,14 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 logger = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK_KEY = 0x466F6F72756D  # "Forum": one key for every replica of this bot
 
 
 def _config() -> Config:
@@ -28,7 +30,11 @@ def head_revision() -> str | None:
 
 
 async def upgrade_to_head(engine: AsyncEngine) -> None:
-    """Bring the schema to the newest revision; a no-op when it is there."""
+    """Bring the schema to the newest revision; a no-op when it is there.
+
+    On PostgreSQL under a transaction-level advisory lock, so concurrent starts never run
+    the same migration twice (SQLite serialises writers by itself).
+    """
 
     def _upgrade(connection: Connection) -> None:
         config = _config()
@@ -36,6 +42,10 @@ async def upgrade_to_head(engine: AsyncEngine) -> None:
         command.upgrade(config, "head")
 
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Replicas (and the container's entrypoint) starting at once: one migrates, the
+            # others wait here and then find the schema at head. Released at commit.
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         await connection.run_sync(_upgrade)
     logger.info("database schema at revision %s", head_revision())
 

@@ -88,6 +88,8 @@ class WorkerStats:
     retried: int = 0
     failed: int = 0
     undeliverable: int = 0
+    throttled: int = 0
+    """Sends Teams answered 429 (counted among ``retried`` or ``failed`` too)."""
     latencies: list[float] = field(default_factory=list)
     keep_latencies: bool = False
 
@@ -222,6 +224,8 @@ class OutboxWorker:
 
     async def _failed(self, message: ClaimedMessage, error: SendError) -> datetime | None:
         status = error.status_code
+        if status == 429:
+            self.stats.throttled += 1
         detail = f"HTTP {status}: {error}" if status else str(error)
         if status in GONE_STATUSES:
             await self._final(message, UNDELIVERABLE, status, detail)

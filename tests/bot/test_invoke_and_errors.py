@@ -100,7 +100,13 @@ async def test_failing_turn_tells_user_in_their_language_and_clears_dialog_state
 
 
 async def test_with_app_id_unsigned_requests_get_401(settings_factory: Any, connector: Any) -> None:
-    app = create_app(settings_factory(app_id="11111111-2222-3333-4444-555555555555", app_password="secret"))
+    app = create_app(
+        settings_factory(
+            app_id="11111111-2222-3333-4444-555555555555",
+            app_password="secret",
+            app_tenant_id="99999999-8888-7777-6666-555555555555",
+        )
+    )
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         response = await client.post("/api/messages", json=personal_message(connector.url, MATTI, "apua"))
         assert response.status == 401

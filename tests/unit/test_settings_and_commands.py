@@ -20,7 +20,10 @@ def test_defaults_are_local_mode_sqlite_finnish(tmp_path: Path) -> None:
 
 def test_environment_overrides_dotenv(tmp_path: Path) -> None:
     dotenv = tmp_path / ".env"
-    dotenv.write_text("PORT=4000\nMicrosoftAppId=from-file\nCOORDINATORS=A@x.fi, b-id\n")
+    dotenv.write_text(
+        "PORT=4000\nMicrosoftAppId=from-file\nMicrosoftAppTenantId=99999999-8888-7777-6666-555555555555\n"
+        "COORDINATORS=A@x.fi, b-id\n"
+    )
     settings = Settings.from_env({"PORT": "4100"}, dotenv_path=dotenv)
     assert settings.port == 4100
     assert settings.app_id == "from-file" and not settings.local_mode
@@ -43,11 +46,36 @@ def test_quiet_hours_default_from_the_environment(tmp_path: Path) -> None:
         {"TIMEZONE": "Mars/Olympus"},
         {"QUIET_HOURS": "evenings"},
         {"QUIET_WEEKENDS": "maybe"},
+        {"MicrosoftAppType": "Global"},
+        {"MicrosoftAppId": "app", "MicrosoftAppTenantId": "contoso"},
+        {"LOG_FORMAT": "xml"},
+        {"METRICS_PORT": "nine"},
     ],
 )
 def test_bad_settings_are_refused_with_a_reason(env: dict[str, str], tmp_path: Path) -> None:
     with pytest.raises(SettingsError):
         Settings.from_env(env, dotenv_path=tmp_path / "none")
+
+
+TENANT = "99999999-8888-7777-6666-555555555555"
+
+
+def test_single_tenant_is_the_default_and_needs_a_tenant(tmp_path: Path) -> None:
+    none = tmp_path / "none"
+    assert Settings.from_env({}, dotenv_path=none).app_type == "SingleTenant"  # local mode needs no tenant
+    with pytest.raises(SettingsError, match="MicrosoftAppTenantId"):
+        Settings.from_env({"MicrosoftAppId": "app"}, dotenv_path=none)
+    settings = Settings.from_env({"MicrosoftAppId": "app", "MicrosoftAppTenantId": TENANT}, dotenv_path=none)
+    assert (settings.app_type, settings.app_tenant_id) == ("SingleTenant", TENANT)
+    multi = Settings.from_env({"MicrosoftAppId": "app", "MicrosoftAppType": "MultiTenant"}, dotenv_path=none)
+    assert multi.app_type == "MultiTenant"
+
+
+def test_metrics_are_off_unless_a_port_is_set(tmp_path: Path) -> None:
+    none = tmp_path / "none"
+    assert Settings.from_env({}, dotenv_path=none).metrics_port is None
+    on = Settings.from_env({"METRICS_PORT": "9464", "LOG_FORMAT": "JSON"}, dotenv_path=none)
+    assert (on.metrics_host, on.metrics_port, on.log_format) == ("127.0.0.1", 9464, "json")
 
 
 @pytest.mark.parametrize(
