@@ -15,6 +15,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from storage.transactions import WRITE_OPTION, ForumSession
+
 logger = logging.getLogger(__name__)
 
 
@@ -41,9 +43,13 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _on_sqlite_begin(connection: Any) -> None:
-    # IMMEDIATE takes the write lock up front: concurrent transactions queue
-    # on busy_timeout instead of failing later when a reader tries to write.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A write (``session.begin()``, see storage/transactions.py) takes the write lock up
+    # front: concurrent writers queue on busy_timeout instead of failing later when a
+    # reader upgrades. A read stays deferred: in WAL mode it neither waits nor blocks.
+    if connection.get_execution_options().get(WRITE_OPTION):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql("BEGIN")
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -58,4 +64,5 @@ def create_engine(url: str) -> AsyncEngine:
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    """Sessions whose ``begin()`` is a write and whose autobegin is a read (``storage.transactions``)."""
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=ForumSession)
