@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import MeetingRow, MuseumRow, ParticipantRow, RsvpRow
@@ -54,6 +55,27 @@ async def rsvp_of(session: AsyncSession, meeting_id: int, participant_id: int) -
     return await session.scalar(
         select(RsvpRow).where(RsvpRow.meeting_id == meeting_id, RsvpRow.participant_id == participant_id)
     )
+
+
+async def upsert_rsvp(
+    session: AsyncSession, meeting_id: int, participant_id: int, answer: str, answered_at: datetime
+) -> tuple[int, datetime] | None:
+    """Store the answer in one statement; (row id, answered at) when it changed, None when it was already so.
+
+    ``INSERT … ON CONFLICT DO UPDATE … WHERE the answer differs``: a double
+    click, or Teams delivering the same invoke twice, leaves the row as it is.
+    """
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(RsvpRow).values(
+        meeting_id=meeting_id, participant_id=participant_id, answer=answer, answered_at=answered_at
+    )
+    statement = insert.on_conflict_do_update(
+        index_elements=[RsvpRow.meeting_id, RsvpRow.participant_id],
+        set_={"answer": insert.excluded.answer, "answered_at": insert.excluded.answered_at},
+        where=RsvpRow.answer != insert.excluded.answer,
+    ).returning(RsvpRow.id, RsvpRow.answered_at)
+    row = (await session.execute(statement)).first()
+    return (int(row[0]), row[1]) if row is not None else None
 
 
 async def rsvp_counts(session: AsyncSession, meeting_id: int) -> dict[str, int]:

@@ -16,6 +16,7 @@ replicas never take the same row, and re-checks the claim condition in the
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -59,14 +60,66 @@ def _rowcount(result: object) -> int:
 # --- enqueue ------------------------------------------------------------
 
 
-async def insert_if_absent(session: AsyncSession, values: dict[str, Any]) -> None:
-    """Insert unless the idempotency key exists; a concurrent twin loses quietly."""
+async def insert_if_absent(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """Insert unless the idempotency key exists; a concurrent twin loses quietly. True when inserted."""
     now = utcnow()
     row = {"created_at": now, "updated_at": now, "attempts": 0, **values}
     dialect = postgresql if is_postgres(session) else sqlite
-    await session.execute(
-        dialect.insert(Outbox).values(**row).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    statement = dialect.insert(Outbox).values(**row).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    result = await session.execute(statement.returning(Outbox.id))
+    return result.first() is not None
+
+
+@dataclass(frozen=True)
+class CardState:
+    """What deciding on an update of a posted card needs, read in one statement."""
+
+    operation: str
+    status: str
+    forum_id: int | None
+    recipient_person_id: int | None
+    data: dict[str, Any] | None
+    pending_update_id: int | None
+    update_count: int
+
+
+async def card_state(session: AsyncSession, card_key: str) -> CardState | None:
+    """The card's row, its update still waiting (if any) and how many updates it ever had.
+
+    On PostgreSQL the card's row is locked (``FOR UPDATE``), so updates of one
+    card are decided one after another.
+    """
+    pending = aliased(Outbox)
+    every = aliased(Outbox)
+    waiting = (
+        select(pending.id)
+        .where(pending.target_key == Outbox.idempotency_key, pending.operation == UPDATE, pending.status == PENDING)
+        .order_by(pending.id.desc())
+        .limit(1)
+        .scalar_subquery()
     )
+    count = (
+        select(func.count())
+        .select_from(every)
+        .where(every.target_key == Outbox.idempotency_key, every.operation == UPDATE)
+        .scalar_subquery()
+    )
+    statement = select(
+        Outbox.operation,
+        Outbox.status,
+        Outbox.forum_id,
+        Outbox.recipient_person_id,
+        Outbox.data,
+        waiting,
+        count,
+    ).where(Outbox.idempotency_key == card_key)
+    if is_postgres(session):
+        statement = statement.with_for_update(of=Outbox)
+    row = (await session.execute(statement)).first()
+    if row is None:
+        return None
+    operation, status, forum_id, recipient, data, pending_id, updates = row
+    return CardState(operation, status, forum_id, recipient, data, pending_id, int(updates or 0))
 
 
 async def by_key(session: AsyncSession, key: str, *, for_update: bool = False) -> OutboxMessageRow | None:

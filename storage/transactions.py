@@ -79,8 +79,9 @@ def is_busy(error: BaseException) -> bool:
 
 def pause_before(attempt: int, rng: random.Random | None = None) -> float:
     """Seconds to wait before attempt ``attempt + 1``: doubling from 20 ms, jittered ±50 %, capped."""
-    base = min(MAX_PAUSE_SECONDS, FIRST_PAUSE_SECONDS * 2 ** (attempt - 1))
-    return base * (0.5 + (rng or random).random())
+    base = min(MAX_PAUSE_SECONDS, FIRST_PAUSE_SECONDS * 2.0 ** (attempt - 1))
+    jitter = (rng or random).random()
+    return float(base * (0.5 + jitter))
 
 
 async def write_transaction(
@@ -97,7 +98,7 @@ async def write_transaction(
     session. ``also_retry`` names other errors worth one more run (a unique
     key a concurrent twin inserted first: the next run reads what it wrote).
     """
-    retryable = (DBAPIError, *also_retry)
+    retryable: tuple[type[BaseException], ...] = (DBAPIError, *also_retry)
     for attempt in range(1, attempts + 1):
         try:
             async with sessions() as session, session.begin():

@@ -62,7 +62,10 @@ class MeetingButtons(MeetingReplies):
         else:
             if outcome.changed:
                 self.kick()
-        standing = await self.service.standing(choice.meeting_id, turn.actor.person.id)
+            # The answer just stored and the counts read after its commit: nothing to read again.
+            standing = MeetingStanding(outcome.meeting, outcome.counts, outcome.answer)
+        if warning:
+            standing = await self.service.standing(choice.meeting_id, turn.actor.person.id)
         if not wants_reply_card(turn_context, turn):
             if warning:
                 await turn_context.send_activity(note)
