@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import MeetingRow, MuseumRow, ParticipantRow, RsvpRow
+from storage.models import MeetingRow, MuseumRow, ParticipantRow, PersonRow, RsvpRow
 
 
 async def meeting_by_id(session: AsyncSession, meeting_id: int, *, for_update: bool = False) -> MeetingRow | None:
@@ -87,6 +87,19 @@ async def rsvp_counts(session: AsyncSession, meeting_id: int) -> dict[str, int]:
         .group_by(RsvpRow.answer)
     )
     return {answer: int(count) for answer, count in (await session.execute(query)).all()}
+
+
+async def latest_answerers(session: AsyncSession, meeting_id: int, limit: int) -> Sequence[str]:
+    """Teams user ids of the active members who answered most recently, newest first."""
+    query = (
+        select(PersonRow.teams_user_id)
+        .join(ParticipantRow, ParticipantRow.person_id == PersonRow.id)
+        .join(RsvpRow, RsvpRow.participant_id == ParticipantRow.id)
+        .where(RsvpRow.meeting_id == meeting_id, ParticipantRow.active.is_(True))
+        .order_by(RsvpRow.answered_at.desc(), RsvpRow.id.desc())
+        .limit(limit)
+    )
+    return (await session.scalars(query)).all()
 
 
 async def rsvps_with_people(session: AsyncSession, meeting_id: int) -> Sequence[tuple[RsvpRow, ParticipantRow]]:

@@ -10,7 +10,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, join, or_, select, update
+from sqlalchemy import and_, delete, func, join, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import BotStateRow, ErasureRecordRow, ForumRow, MuseumRow, ParticipantRow, PersonRow
@@ -111,6 +111,11 @@ async def participants_of(
     if active_only:
         query = query.where(ParticipantRow.active.is_(True))
     return (await session.scalars(query.order_by(ParticipantRow.id))).unique().all()
+
+
+async def active_member_count(session: AsyncSession, forum_id: int) -> int:
+    query = select(func.count()).where(ParticipantRow.forum_id == forum_id, ParticipantRow.active.is_(True))
+    return int(await session.scalar(query) or 0)
 
 
 async def museum_by_name(session: AsyncSession, forum_id: int, name: str) -> MuseumRow | None:
