@@ -13,6 +13,7 @@ from types import SimpleNamespace
 from botbuilder.core import ConversationState, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 
+from bot.connector_clients import CachingBotFrameworkAuthentication
 from bot.observability.activity_record import mark_turn_failed
 from bot.settings import Settings
 from forum.i18n import resolve_locale, tr
@@ -34,7 +35,9 @@ def bot_framework_authentication(settings: Settings) -> ConfigurationBotFramewor
 
 class ForumAdapter(CloudAdapter):
     def __init__(self, settings: Settings, conversation_state: ConversationState) -> None:
-        super().__init__(bot_framework_authentication(settings))
+        # Connector and user-token clients built once per service URL and app id, not per turn.
+        self.authentication = CachingBotFrameworkAuthentication(bot_framework_authentication(settings))
+        super().__init__(self.authentication)
         self._settings = settings
         self._conversation_state = conversation_state
         self.on_turn_error = self._on_turn_error
