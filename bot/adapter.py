@@ -8,14 +8,17 @@ that it failed, while the log keeps the activity id to find the cause.
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from types import SimpleNamespace
 
-from botbuilder.core import ConversationState, TurnContext
+from botbuilder.core import ConversationState, InvokeResponse, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import Activity, ActivityTypes
 
 from bot.connector_clients import CachingBotFrameworkAuthentication
 from bot.observability.activity_record import mark_turn_failed
 from bot.settings import Settings
+from bot.turn import invoke_message
 from forum.i18n import resolve_locale, tr
 
 logger = logging.getLogger(__name__)
@@ -60,8 +63,17 @@ class ForumAdapter(CloudAdapter):
             await self._conversation_state.delete(turn_context)
         except Exception:
             logger.exception("could not clear conversation state after a failed turn")
-        if activity.type == "message" or activity.type == "invoke":
-            try:
+        try:
+            if activity.type == "invoke":
+                # Answered to the presser as the invoke's error, never posted in the channel; and
+                # never the SDK's bare 501 for an invoke that got no response.
+                await turn_context.send_activity(_invoke_error(tr(locale, "error.generic")))
+            elif activity.type == "message":
                 await turn_context.send_activity(tr(locale, "error.generic"))
-            except Exception:
-                logger.exception("could not tell the user that the turn failed")
+        except Exception:
+            logger.exception("could not tell the user that the turn failed")
+
+
+def _invoke_error(message: str) -> Activity:
+    body = invoke_message(500, "InternalServerError", message)
+    return Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=int(HTTPStatus.OK), body=body))
