@@ -20,6 +20,10 @@ from storage.transactions import WRITE_OPTION, ForumSession
 logger = logging.getLogger(__name__)
 
 
+SQLITE_BUSY_TIMEOUT_MS = 5000
+"""How long SQLite waits for the write lock before saying busy (then ``write_transaction`` retries)."""
+
+
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
@@ -38,7 +42,7 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
