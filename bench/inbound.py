@@ -254,8 +254,8 @@ class Results:
 async def run_database(database: str, args: argparse.Namespace, workdir: Path, results: Results) -> None:
     global _product_env, _product_cwd
     base = args.port_base
-    teams = start("fake_teams", [str(ROOT / "bench" / "fake_teams.py"), "--port", str(base + 1),
-                                 "--members", str(args.members)], base + 1, workdir)  # fmt: skip
+    teams_args = [str(ROOT / "bench" / "fake_teams.py"), "--port", str(base + 1), "--members", str(args.members)]
+    teams = start("fake_teams", teams_args, base + 1, workdir)
     servers = [teams]
     pg_name: str | None = None
     try:
@@ -281,7 +281,7 @@ async def run_database(database: str, args: argparse.Namespace, workdir: Path, r
                 [str(ROOT / "bench" / "echo_bot.py"), "--port", str(base + 4), "--cached-clients"],
                 base + 4,
                 workdir,
-            ),  # fmt: skip
+            ),
         }
         servers.extend(bots.values())
         ctx = Context(service_url=teams.url, members=args.members)
@@ -365,10 +365,36 @@ async def drop_postgres_database(name: str) -> None:
         await connection.close()
 
 
+def table_row(results: Results, database: str, name: str, concurrency: int, rounds: int) -> str:
+    def cells(target: str) -> list[Cell]:
+        return [results.cells[(database, name, concurrency, r, target)] for r in range(rounds)]
+
+    product, stock, fixed = cells(PRODUCT), cells(STOCK), cells(FIXED)
+
+    def rates(group: list[Cell]) -> str:
+        return " / ".join(f"{cell.rate:.0f}" for cell in group)
+
+    def ratios(over: list[Cell]) -> str:
+        return " / ".join(f"{p.rate / o.rate:.2f}" if o.rate else "-" for p, o in zip(product, over, strict=True))
+
+    def latency(q: float) -> str:
+        mine = statistics.median(cell.percentile(q) for cell in product)
+        theirs = statistics.median(cell.percentile(q) for cell in stock)
+        return f"{mine:.1f} / {theirs:.1f}"
+
+    errors = "/".join(str(sum(cell.errors for cell in group)) for group in (product, stock, fixed))
+    return (
+        f"| {database} | {name} | {concurrency} | {rates(product)} | {rates(stock)} | {rates(fixed)} "
+        f"| {ratios(stock)} | {ratios(fixed)} | {latency(0.5)} | {latency(0.95)} | {latency(0.99)} | {errors} |"
+    )
+
+
 def report(results: Results, args: argparse.Namespace) -> None:
     print()
-    print(f"requests per cell {args.requests}, rounds {args.rounds}, members {args.members}; "
-          "ratios are product / echo bot, one figure per round")  # fmt: skip
+    print(
+        f"requests per cell {args.requests}, rounds {args.rounds}, members {args.members}; "
+        "ratios are product / echo bot, one figure per round"
+    )
     print()
     header = (
         "| db | case | c | product req/s | echo req/s | echo+fix req/s | × echo | × echo+fix "
@@ -379,30 +405,7 @@ def report(results: Results, args: argparse.Namespace) -> None:
     for database in args.databases:
         for name in args.cases:
             for concurrency in args.concurrency:
-                rounds = range(args.rounds)
-
-                def cells(target: str, c: int = concurrency, n: str = name, d: str = database) -> list[Cell]:
-                    return [results.cells[(d, n, c, r, target)] for r in rounds]
-
-                product, stock, fixed = cells(PRODUCT), cells(STOCK), cells(FIXED)
-
-                def rates(group: list[Cell]) -> str:
-                    return " / ".join(f"{cell.rate:.0f}" for cell in group)
-
-                def ratios(over: list[Cell]) -> str:
-                    return " / ".join(f"{p.rate / o.rate:.2f}" if o.rate else "-" for p, o in zip(product, over))
-
-                def latency(q: float) -> str:
-                    mine = statistics.median(cell.percentile(q) for cell in product)
-                    theirs = statistics.median(cell.percentile(q) for cell in stock)
-                    return f"{mine:.1f} / {theirs:.1f}"
-
-                errors = "/".join(str(sum(cell.errors for cell in group)) for group in (product, stock, fixed))
-                print(
-                    f"| {database} | {name} | {concurrency} | {rates(product)} | {rates(stock)} | {rates(fixed)} "
-                    f"| {ratios(stock)} | {ratios(fixed)} | {latency(0.5)} | {latency(0.95)} | {latency(0.99)} "
-                    f"| {errors} |"
-                )
+                print(table_row(results, database, name, concurrency, args.rounds))
     print()
     print("warm-up errors: " + ", ".join(f"{db} {key} {n}" for (db, key), n in sorted(results.warmup_errors.items())))
     print("peak RSS MiB: " + ", ".join(f"{db} {name} {mib:.0f}" for (db, name), mib in sorted(results.rss.items())))
