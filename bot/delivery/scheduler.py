@@ -47,6 +47,7 @@ class DeliveryPump:
         self._lock = asyncio.Lock()
         self._again = False
         self._kicks: set[asyncio.Task[None]] = set()
+        self._soon: asyncio.Task[None] | None = None
         self._scheduler: AsyncIOScheduler | None = None
         self._stopped = False
 
@@ -94,6 +95,23 @@ class DeliveryPump:
         task = asyncio.get_running_loop().create_task(self.tick())
         self._kicks.add(task)
         task.add_done_callback(self._kicks.discard)
+
+    def kick_soon(self, delay: float) -> None:
+        """Kick in ``delay`` seconds unless a kick is already waiting: the changes of a burst
+        (RSVPs to one card) go out as one coalesced update. Call after the commit."""
+        if delay <= 0:
+            self.kick()
+            return
+        if self._stopped or (self._soon is not None and not self._soon.done()):
+            return
+
+        async def later() -> None:
+            await asyncio.sleep(delay)
+            self.kick()
+
+        self._soon = asyncio.get_running_loop().create_task(later())
+        self._kicks.add(self._soon)
+        self._soon.add_done_callback(self._kicks.discard)
 
     async def settle(self) -> None:
         """Wait until kicked ticks are done (tests, shutdown)."""

@@ -61,7 +61,7 @@ class MeetingButtons(MeetingReplies):
             note, warning = tr(turn.locale, "rsvp.refused.over"), True
         else:
             if outcome.changed:
-                self.kick()
+                self.kick_soon()  # the channel card's new counts, with the answers right behind
             # The answer just stored and the counts read after its commit: nothing to read again.
             standing = MeetingStanding(outcome.meeting, outcome.counts, outcome.answer)
         if warning:
