@@ -47,7 +47,7 @@ class DeliveryPump:
         self._lock = asyncio.Lock()
         self._again = False
         self._kicks: set[asyncio.Task[None]] = set()
-        self._soon: asyncio.Task[None] | None = None
+        self._soon: asyncio.TimerHandle | None = None
         self._scheduler: AsyncIOScheduler | None = None
         self._stopped = False
 
@@ -82,6 +82,9 @@ class DeliveryPump:
                 self._lock.release()
         except TimeoutError:
             logger.warning("a delivery tick was still running at shutdown; its leases will expire")
+        if self._soon is not None:
+            self._soon.cancel()  # its rows are in the outbox: the next start's first tick sends them
+            self._soon = None
         for task in list(self._kicks):
             task.cancel()
 
@@ -102,19 +105,20 @@ class DeliveryPump:
         if delay <= 0:
             self.kick()
             return
-        if self._stopped or (self._soon is not None and not self._soon.done()):
+        if self._stopped or self._soon is not None:
             return
+        self._soon = asyncio.get_running_loop().call_later(delay, self._kick_now)
 
-        async def later() -> None:
-            await asyncio.sleep(delay)
-            self.kick()
-
-        self._soon = asyncio.get_running_loop().create_task(later())
-        self._kicks.add(self._soon)
-        self._soon.add_done_callback(self._kicks.discard)
+    def _kick_now(self) -> None:
+        if self._soon is not None:
+            self._soon.cancel()
+            self._soon = None
+        self.kick()
 
     async def settle(self) -> None:
-        """Wait until kicked ticks are done (tests, shutdown)."""
+        """Send what waits for a delayed kick now, and wait until kicked ticks are done (tests)."""
+        if self._soon is not None:
+            self._kick_now()
         while self._kicks:
             await asyncio.gather(*list(self._kicks), return_exceptions=True)
 
