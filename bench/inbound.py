@@ -134,6 +134,7 @@ _product_cwd = ""
 
 def port_free(port: int) -> bool:
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers do: TIME_WAIT is no owner
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
@@ -251,9 +252,11 @@ class Results:
     rss: dict[tuple[str, str], float] = field(default_factory=dict)
 
 
-async def run_database(database: str, args: argparse.Namespace, workdir: Path, results: Results) -> None:
+async def run_database(
+    database: str, index: int, args: argparse.Namespace, workdir: Path, results: Results
+) -> None:
     global _product_env, _product_cwd
-    base = args.port_base
+    base = args.port_base + 10 * index
     teams_args = [str(ROOT / "bench" / "fake_teams.py"), "--port", str(base + 1), "--members", str(args.members)]
     teams = start("fake_teams", teams_args, base + 1, workdir)
     servers = [teams]
@@ -424,7 +427,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--members", type=int, default=200)
-    parser.add_argument("--port-base", type=int, default=29100)
+    parser.add_argument("--port-base", type=int, default=29100, help="ports base+1..4, +10 per database")
+    parser.add_argument("--logs", help="keep the processes' logs (and the SQLite file) in this folder")
     args = parser.parse_args()
     args.databases = [d for d in args.databases.split(",") if d]
     args.cases = [c for c in args.cases.split(",") if c]
@@ -435,8 +439,10 @@ def main() -> None:
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
     results = Results()
     with tempfile.TemporaryDirectory(prefix="bench-inbound-") as folder:
-        for database in args.databases:
-            asyncio.run(run_database(database, args, Path(folder), results))
+        workdir = Path(args.logs or folder)
+        workdir.mkdir(parents=True, exist_ok=True)
+        for index, database in enumerate(args.databases):
+            asyncio.run(run_database(database, index, args, workdir, results))
     report(results, args)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from storage.transactions import WRITE_OPTION, ForumSession
+from storage.transactions import WRITE_OPTION, ForumAsyncSession, ForumSession
 
 logger = logging.getLogger(__name__)
 
@@ -69,4 +69,6 @@ def create_engine(url: str) -> AsyncEngine:
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions whose ``begin()`` is a write and whose autobegin is a read (``storage.transactions``)."""
-    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=ForumSession)
+    return async_sessionmaker(
+        engine, class_=ForumAsyncSession, expire_on_commit=False, sync_session_class=ForumSession
+    )

@@ -12,6 +12,12 @@ So the rule is:
 - ``session.begin()`` is a *write*: on SQLite it takes the write lock at once
   (``BEGIN IMMEDIATE``), so two writers queue on the busy timeout instead of
   one failing later when it upgrades a read lock;
+- on SQLite the writers of this process also queue on an ``asyncio.Lock``
+  (first come, first served) before they ask SQLite for its lock: SQLite's
+  busy handler sleeps and polls, so under a burst a waiter kept missing the
+  lock for seconds while later ones got it (p99 of 1.5–4.5 s at 8–32
+  concurrent RSVPs, ``bench/inbound.py``). Other processes (the CLI) still
+  meet SQLite's own lock and busy timeout;
 - ``write_transaction`` runs a unit of writes in its own short transaction
   and runs it again, after a short jittered pause, when the database still
   says it is busy (SQLite's ``database is locked``; PostgreSQL's
@@ -25,11 +31,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
 from sqlalchemy.orm import Session, SessionTransaction
 
 logger = logging.getLogger(__name__)
@@ -41,6 +49,8 @@ WRITE_OPTION = "foorumibotti_write"
 WRITE_ATTEMPTS = 6
 FIRST_PAUSE_SECONDS = 0.02
 MAX_PAUSE_SECONDS = 0.5
+WRITE_LOCK_WAIT_SECONDS = 10.0
+"""How long a writer waits for this process's SQLite write queue before it is told "busy"."""
 _SQLITE_BUSY = ("database is locked", "database is busy", "database table is locked")
 _POSTGRES_RETRYABLE = frozenset({"40001", "40P01"})
 """serialization_failure, deadlock_detected: the transaction can simply run again."""
@@ -63,6 +73,68 @@ class ForumSession(Session):
         if not nested and self.bind is not None and self.bind.dialect.name == "sqlite":
             self.connection(execution_options={WRITE_OPTION: True})
         return transaction
+
+
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, tuple[asyncio.AbstractEventLoop, asyncio.Lock]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _write_lock(session: AsyncSession) -> asyncio.Lock | None:
+    """This process's queue of SQLite writers for the session's engine (None on PostgreSQL)."""
+    bind = session.bind
+    engine = getattr(bind, "sync_engine", None)
+    if engine is None or engine.dialect.name != "sqlite":
+        return None
+    loop = asyncio.get_running_loop()
+    known = _WRITE_LOCKS.get(engine)
+    if known is None or known[0] is not loop:
+        known = (loop, asyncio.Lock())
+        _WRITE_LOCKS[engine] = known
+    return known[1]
+
+
+class QueuedWriteTransaction(AsyncSessionTransaction):
+    """``async with session.begin()`` on SQLite: first in this process's queue of writers.
+
+    Only as a context manager (where the release is certain); ``await
+    session.begin()`` without one does not queue.
+    """
+
+    _queued: asyncio.Lock | None = None
+
+    async def start(self, is_ctxmanager: bool = False) -> AsyncSessionTransaction:
+        lock = _write_lock(self.session) if is_ctxmanager and not self.nested else None
+        if lock is not None:
+            try:
+                async with asyncio.timeout(WRITE_LOCK_WAIT_SECONDS):
+                    await lock.acquire()
+            except TimeoutError:
+                raise DatabaseBusyError(f"no turn to write within {WRITE_LOCK_WAIT_SECONDS} s") from None
+            self._queued = lock
+        try:
+            return await super().start(is_ctxmanager)
+        except BaseException:
+            self._release()
+            raise
+
+    async def __aexit__(self, type_: Any, value: Any, traceback: Any) -> None:
+        try:
+            await super().__aexit__(type_, value, traceback)
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self._queued is not None:
+            self._queued.release()
+            self._queued = None
+
+
+class ForumAsyncSession(AsyncSession):
+    """An ``AsyncSession`` whose ``begin()`` queues SQLite writers (``QueuedWriteTransaction``)."""
+
+    def begin(self) -> AsyncSessionTransaction:
+        return QueuedWriteTransaction(self)
 
 
 def is_busy(error: BaseException) -> bool:
