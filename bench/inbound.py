@@ -252,9 +252,7 @@ class Results:
     rss: dict[tuple[str, str], float] = field(default_factory=dict)
 
 
-async def run_database(
-    database: str, index: int, args: argparse.Namespace, workdir: Path, results: Results
-) -> None:
+async def run_database(database: str, index: int, args: argparse.Namespace, workdir: Path, results: Results) -> None:
     global _product_env, _product_cwd
     base = args.port_base + 10 * index
     teams_args = [str(ROOT / "bench" / "fake_teams.py"), "--port", str(base + 1), "--members", str(args.members)]

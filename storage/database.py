@@ -69,6 +69,4 @@ def create_engine(url: str) -> AsyncEngine:
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions whose ``begin()`` is a write and whose autobegin is a read (``storage.transactions``)."""
-    return async_sessionmaker(
-        engine, class_=ForumAsyncSession, expire_on_commit=False, sync_session_class=ForumSession
-    )
+    return async_sessionmaker(engine, class_=ForumAsyncSession, expire_on_commit=False, sync_session_class=ForumSession)

@@ -207,10 +207,10 @@ class MeetingService:
     async def answer(self, actor: Actor, meeting_id: int, answer: RsvpAnswer) -> RsvpOutcome:
         """Record the person's answer; a change updates the channel card's counts.
 
-        Why three short steps: the checks read outside any write lock, the
-        write transaction is one upsert and the card-update intent (the card is
-        rendered when it is sent, not here), and the counts for the presser's
-        own card are read after the commit, so they include this answer.
+        Why two short steps: the checks read outside any write lock; the write
+        transaction is one upsert, the card-update intent (the card is rendered
+        when it is sent, not here) and the count for the presser's own card,
+        which so includes this answer.
         """
         now = self._clock()
         async with self._sessions() as session:
@@ -220,17 +220,15 @@ class MeetingService:
         if member is None:
             raise NotParticipantError(actor.person.id)
 
-        async def write(session: AsyncSession) -> str | None:
+        async def write(session: AsyncSession) -> tuple[str | None, RsvpCounts]:
             version = await store_answer(session, meeting.id, member.id, answer, now=now)
             if version is not None and meeting.announcement_key is not None:
                 await request_card_update(
                     session, card_key=meeting.announcement_key, purpose=PURPOSE_ANNOUNCEMENT_UPDATE
                 )
-            return version
+            return version, await counts_for(session, meeting.id)
 
-        version = await write_transaction(self._sessions, write)
-        async with self._sessions() as session:
-            counts = await counts_for(session, meeting.id)
+        version, counts = await write_transaction(self._sessions, write)
         return RsvpOutcome(meeting, answer, version is not None, counts, version)
 
     @staticmethod

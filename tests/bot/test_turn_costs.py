@@ -34,6 +34,7 @@ async def test_help_for_a_known_member_reads_once_and_writes_nothing(driver: Dri
     assert first.writes == 1, first.describe()  # the 1:1 reference
     assert again.count <= HELP_BUDGET, again.describe()
     assert again.count == 1 and again.writes == 0 and again.write_locks == 0, again.describe()
+    assert again.transactions == 1
     assert len(driver.connector.sent) == 2
 
 
@@ -58,10 +59,9 @@ async def test_an_rsvp_is_one_upsert_one_count_and_one_card_update(driver: Drive
         second = turns.last
         await answer(driver, ANNA, meeting_id, "online")  # the same answer again: nothing to write
         repeated = turns.last
-    print(f"rsvp statements: first {first.count}, second {second.count}, repeated {repeated.count}")
     for cost in (first, second):
         assert cost.count <= RSVP_BUDGET, cost.describe()
-        assert cost.write_locks <= 1, cost.describe()
+        assert cost.write_locks <= 1 and cost.transactions <= 3, (cost.transactions, cost.describe())
         assert [s.split()[0].upper() for s in cost.statements].count("INSERT") <= 2, cost.describe()
     # The upsert finds the same answer and changes nothing: no card update is asked for.
     assert repeated.count <= RSVP_BUDGET - 2 and "outbox_message" not in " ".join(repeated.statements), (
