@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sys
 
 from aiohttp import web
 
@@ -19,6 +21,7 @@ from bot.observability.context import METRICS, metrics_context
 from bot.observability.metrics import ForumMetrics
 from bot.people.context import privacy_context
 from bot.people.privacy_routes import add_privacy_routes
+from bot.serving import EXIT_CANNOT_LISTEN, EXIT_OK, ListenError, bind_listener, serve
 from bot.settings import Settings, SettingsError
 
 logger = logging.getLogger("foorumibotti")
@@ -55,7 +58,8 @@ def create_app(settings: Settings) -> web.Application:
     return app
 
 
-def main() -> None:
+def main() -> int:
+    """Read the settings, bind the port, then serve until SIGTERM/SIGINT; the exit code."""
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
@@ -70,14 +74,15 @@ def main() -> None:
         )
     else:
         logger.info("Bot Framework authentication on for app id %s", settings.app_id)
-    web.run_app(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        print=None,
-        access_log_class=RedactingAccessLogger,
-    )
+    # The port first: when it is taken, nothing has touched the database yet.
+    try:
+        sock = bind_listener(settings.host, settings.port)
+    except ListenError as exc:
+        logger.error("%s", exc)
+        return EXIT_CANNOT_LISTEN
+    asyncio.run(serve(create_app(settings), sock, access_log_class=RedactingAccessLogger))
+    return EXIT_OK
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
