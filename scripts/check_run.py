@@ -45,6 +45,19 @@ REPLY_TIMEOUT = 30.0
 STOP_TIMEOUT = 30.0
 
 
+TENANT = "72f988bf-0000-0000-0000-00000000c4ec"
+USER = {"id": "29:check-run", "name": "Check Run", "aadObjectId": "00000000-0000-0000-0000-00000000c4ec"}
+MEMBER = {
+    **USER,
+    "email": "check.run@example.org",
+    "userPrincipalName": "check.run@example.org",
+    "givenName": "Check",
+    "surname": "Run",
+    "tenantId": TENANT,
+    "userRole": "user",
+}
+
+
 class CheckFailed(Exception):
     """One step of the check did not hold; the message says which and why."""
 
@@ -68,8 +81,21 @@ class FakeConnector:
                 with connector._arrived:
                     connector.posts.append((self.path, body))
                     connector._arrived.notify_all()
-                answer = json.dumps({"id": f"reply-{len(connector.posts)}"}).encode()
-                self.send_response(201)
+                self._json(201, {"id": f"reply-{len(connector.posts)}"})
+
+            def do_GET(self) -> None:  # noqa: N802
+                # The bot looks the sender up (GET .../members/{id}) before it answers.
+                parts = [part for part in self.path.split("?")[0].split("/") if part]
+                if parts[:2] == ["v3", "conversations"] and len(parts) == 5 and parts[3] == "members":
+                    self._json(200, MEMBER)
+                elif parts[:2] == ["v3", "conversations"] and len(parts) == 4 and parts[3] == "members":
+                    self._json(200, [MEMBER])
+                else:
+                    self._json(404, {"error": {"code": "NotFound", "message": self.path}})
+
+            def _json(self, status: int, body: Any) -> None:
+                answer = json.dumps(body).encode()
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
@@ -128,20 +154,19 @@ def _git(where: Path, *args: str) -> str:
 
 def help_activity(service_url: str) -> dict[str, Any]:
     """A 1:1 `help` as Teams sends it."""
-    tenant = "72f988bf-0000-0000-0000-00000000c4ec"
     return {
         "type": "message",
         "id": "check-run-help-1",
         "timestamp": "2026-01-01T10:00:00.000Z",
         "serviceUrl": service_url,
         "channelId": "msteams",
-        "from": {"id": "29:check-run", "name": "Check Run", "aadObjectId": "00000000-0000-0000-0000-00000000c4ec"},
+        "from": dict(USER),
         "recipient": {"id": "28:foorumibotti", "name": "Foorumibotti"},
-        "conversation": {"id": "a:check-run-personal", "conversationType": "personal", "tenantId": tenant},
+        "conversation": {"id": "a:check-run-personal", "conversationType": "personal", "tenantId": TENANT},
         "locale": "en-US",
         "text": "help",
         "textFormat": "plain",
-        "channelData": {"tenant": {"id": tenant}},
+        "channelData": {"tenant": {"id": TENANT}},
     }
 
 
