@@ -127,7 +127,9 @@ class FakeConnector:
                             return body
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise CheckFailed(f"no Adaptive Card reached the fake Bot Connector in {timeout:.0f} s: {self.posts}")
+                    raise CheckFailed(
+                        f"no Adaptive Card reached the fake Bot Connector in {timeout:.0f} s: {self.posts}"
+                    )
                 self._arrived.wait(left)
 
 
