@@ -72,7 +72,7 @@ class FakeConnector:
         connector = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 try:
                     body = json.loads(self.rfile.read(length) or b"{}")
@@ -83,7 +83,7 @@ class FakeConnector:
                     connector._arrived.notify_all()
                 self._json(201, {"id": f"reply-{len(connector.posts)}"})
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 # The bot looks the sender up (GET .../members/{id}) before it answers.
                 parts = [part for part in self.path.split("?")[0].split("/") if part]
                 if parts[:2] == ["v3", "conversations"] and len(parts) == 5 and parts[3] == "members":
@@ -101,7 +101,7 @@ class FakeConnector:
                 self.end_headers()
                 self.wfile.write(answer)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (http.server's name)
+            def log_message(self, format: str, *args: Any) -> None:
                 logger.debug("connector: " + format, *args)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
