@@ -20,7 +20,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-RUNTIME_CODE = [ROOT / "app.py", ROOT / "manage.py", *(ROOT / d for d in ("bot", "forum", "cards", "storage", "dialogs"))]
+RUNTIME_CODE = [
+    ROOT / "app.py",
+    ROOT / "manage.py",
+    *(ROOT / d for d in ("bot", "forum", "cards", "storage", "dialogs")),
+]
 LOCAL_PACKAGES = {"app", "manage", "bot", "forum", "cards", "storage", "dialogs", "tests"}
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)")
 
