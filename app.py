@@ -12,7 +12,7 @@ from aiohttp import web
 from bot.access_log import RedactingAccessLogger
 from bot.components import BOT, DATABASE, SETTINGS, bot_context, database_context, signing_context
 from bot.delivery.context import delivery_context
-from bot.health import healthz, readyz_handler
+from bot.health import READINESS, Readiness, healthz, readyz_handler
 from bot.logging_setup import configure_logging
 from bot.meetings.calendar_route import CALENDAR_ROUTE, calendar_file
 from bot.meetings.context import meetings_context
@@ -34,7 +34,7 @@ async def _messages(request: web.Request) -> web.StreamResponse:
 
 
 async def _readyz(request: web.Request) -> web.StreamResponse:
-    return await readyz_handler(request.app[DATABASE].engine)(request)
+    return await readyz_handler(request.app[DATABASE].engine, request.app[READINESS])(request)
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -43,6 +43,7 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(client_max_size=settings.max_body_bytes + 1)
     app[SETTINGS] = settings
     app[METRICS] = ForumMetrics()
+    app[READINESS] = Readiness()
     app.cleanup_ctx.append(database_context)
     app.cleanup_ctx.append(signing_context)
     app.cleanup_ctx.append(bot_context)
