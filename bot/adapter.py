@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import logging
 from types import SimpleNamespace
-from typing import Any
 
 from botbuilder.core import ConversationState, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
-from botframework.connector import ConnectorClient
 from botbuilder.schema import Activity
+from botframework.connector import ConnectorClient
 from botframework.connector.auth import AuthenticateRequestResult, ClaimsIdentity, ConnectorFactory
 from msrest.exceptions import ClientRequestError
 
