@@ -38,7 +38,7 @@ async def posted(
     await press(driver, KAISA, "poll.post", {"pollId": poll.id})
     await settle(driver)
     [post] = [r for r in driver.connector.sent_to(TEAM_ID) if r.cards]
-    [row] = await outbox_rows(driver, "poll_card")
+    [row] = [r for r in await outbox_rows(driver, "poll_card") if r.idempotency_key == f"poll:{poll.id}:card"]
     assert row.status == "sent" and row.activity_id
     driver.connector.clear()
     return poll.id, post.cards[0], row.activity_id
