@@ -137,7 +137,9 @@ def bar_chart_png(
     scale: tuple[float, float],
     value_format: Any = "{:.1f}",
 ) -> bytes:
-    """Horizontal bars, one group per label (the slide's "mean per statement"), as PNG bytes."""
+    """Horizontal bars, one group per label (the slide's "mean per statement"), as PNG bytes.
+
+    The first series is drawn first in each group and in the strong colour (this round)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -150,7 +152,7 @@ def bar_chart_png(
     height = 0.8 / max(len(series), 1)
     colors = ("#1f5aa6", "#b0b7c3", "#e08a2c", "#4a9a5a")
     for index, (legend, values) in enumerate(series):
-        positions = [row + (len(series) - 1 - index) * height - 0.4 + height / 2 for row in range(rows)]
+        positions = [row + index * height - 0.4 + height / 2 for row in range(rows)]
         numbers = [value if value is not None else 0.0 for value in values]
         bars = axes.barh(positions, numbers, height=height * 0.95, label=legend, color=colors[index % len(colors)])
         for bar, value in zip(bars, values, strict=False):

@@ -129,10 +129,9 @@ def results_png(results: PollResults, locale: str) -> bytes:
     """The means per statement as on the slide, with the earlier round beside them when there is one."""
     rows = [r for r in results.questions if r.mean is not None]
     labels = [f"{r.question.position}. {text_in(r.question.text, locale)}" for r in rows]
-    series: list[tuple[str, list[float | None]]] = []
+    series: list[tuple[str, list[float | None]]] = [(tr(locale, "poll.results.this_round"), [r.mean for r in rows])]
     if results.comparison is not None:
         series.append((results.comparison.label, [results.comparison.means.get(r.question.id) for r in rows]))
-    series.append((tr(locale, "poll.results.this_round"), [r.mean for r in rows]))
     scale = max((r.question.scale[1] for r in rows if r.question.scale), default=5)
     title = f"{title_of(results.poll, locale)} ({tr(locale, 'poll.results.respondents', count=results.respondents)})"
     return bar_chart_png(

@@ -47,7 +47,7 @@ def parse_round(text: str) -> list[BaselineRow]:
     for number, fields in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
         if not fields or all(not f.strip() for f in fields):
             continue
-        if number == 1 and not re.search(r"\d", fields[1] if len(fields) > 1 else ""):
+        if number == 1 and not fields[0].strip().isdigit() and not re.search(r"\d", "".join(fields[1:])):
             continue  # a header line
         if len(fields) != 3:
             problems.append(f"line {number}: give statement, mean, count")
