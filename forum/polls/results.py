@@ -9,6 +9,7 @@ answers), so the card costs the same with 100 or 100,000 stored answers (``bench
 from __future__ import annotations
 
 import logging
+import random
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from storage.polls import repository as repo
 
 logger = logging.getLogger(__name__)
 
+_shuffle = random.SystemRandom().shuffle
 OPEN_SAMPLE = 25
 """Open answers shown per question on the card (a random sample; the export has them all)."""
 
@@ -109,10 +111,18 @@ def summarise(
 async def poll_results(session: AsyncSession, poll_id: int) -> PollResults:
     poll = await load_poll(session, poll_id)
     respondents = await repo.response_count(session, poll.id)
-    counts = await repo.value_counts(session, [poll.id])
-    open_texts = await repo.open_sample(session, poll.id, OPEN_SAMPLE) if respondents >= poll.min_group else []
-    questions = summarise(poll, respondents, counts, await repo.open_counts(session, poll.id), open_texts)
+    counts, open_counts = _split(await repo.value_counts(session, [q.id for q in poll.questions]))
+    open_ids = [q.id for q in poll.questions if q.kind is QuestionKind.OPEN]
+    open_texts = list(await repo.open_sample(session, open_ids, OPEN_SAMPLE)) if respondents >= poll.min_group else []
+    _shuffle(open_texts)
+    questions = summarise(poll, respondents, counts, open_counts, open_texts)
     return PollResults(poll, respondents, questions, await comparison_for(session, poll))
+
+
+def _split(rows: Sequence[tuple[int, int | None, int]]) -> tuple[list[tuple[int, int, int]], dict[int, int]]:
+    """Value counts of scale and choice answers, and how many open answers each question has."""
+    values = [(q, v, n) for q, v, n in rows if v is not None]
+    return values, {q: n for q, v, n in rows if v is None}
 
 
 async def comparison_for(session: AsyncSession, poll: Poll) -> Comparison | None:
@@ -126,7 +136,7 @@ async def comparison_for(session: AsyncSession, poll: Poll) -> Comparison | None
     candidates = [c for c in candidates if {q.key for q in c.statements} == set(keys)]
     if candidates:
         previous = candidates[0]
-        counts = await repo.value_counts(session, [previous.id])
+        counts, _ = _split(await repo.value_counts(session, [q.id for q in previous.statements]))
         respondents = await repo.response_count(session, previous.id)
         summary = summarise(previous, respondents, counts, {}, [])
         means = {keys[r.question.key]: r.mean for r in summary if r.mean is not None}

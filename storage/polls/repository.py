@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, union_all, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -125,40 +125,41 @@ async def response_count(session: AsyncSession, poll_id: int) -> int:
     return int(count or 0)
 
 
-async def value_counts(session: AsyncSession, poll_ids: Collection[int]) -> Sequence[tuple[int, int, int]]:
-    """(question id, value, how many) over the given polls' scale and choice answers."""
+async def value_counts(session: AsyncSession, question_ids: Collection[int]) -> Sequence[tuple[int, int | None, int]]:
+    """(question id, value, how many) for the questions; an open question's answers count under None.
+
+    Straight from the (question, value) index: no join, no table rows read.
+    """
+    if not question_ids:
+        return []
     query = (
         select(PollAnswerRow.question_id, PollAnswerRow.value, func.count())
-        .join(PollQuestionRow, PollQuestionRow.id == PollAnswerRow.question_id)
-        .where(PollQuestionRow.poll_id.in_(list(poll_ids)), PollAnswerRow.value.is_not(None))
+        .where(PollAnswerRow.question_id.in_(list(question_ids)))
         .group_by(PollAnswerRow.question_id, PollAnswerRow.value)
     )
-    return [(int(q), int(v or 0), int(n)) for q, v, n in (await session.execute(query)).all()]
+    return [(int(q), None if v is None else int(v), int(n)) for q, v, n in (await session.execute(query)).all()]
 
 
-async def open_counts(session: AsyncSession, poll_id: int) -> dict[int, int]:
-    query = (
-        select(PollAnswerRow.question_id, func.count())
-        .join(PollQuestionRow, PollQuestionRow.id == PollAnswerRow.question_id)
-        .where(PollQuestionRow.poll_id == poll_id, PollAnswerRow.text.is_not(None))
-        .group_by(PollAnswerRow.question_id)
-    )
-    return {int(q): int(n) for q, n in (await session.execute(query)).all()}
+async def open_sample(session: AsyncSession, question_ids: Collection[int], limit: int) -> Sequence[tuple[int, str]]:
+    """Up to ``limit`` open answers per question, one statement for all of them.
 
-
-async def open_sample(session: AsyncSession, poll_id: int, limit: int) -> Sequence[tuple[int, str]]:
-    """Up to ``limit`` open answers per question, in random order: one statement for all questions."""
-    ranked = (
-        select(
-            PollAnswerRow.question_id.label("question_id"),
-            PollAnswerRow.text.label("text"),
-            func.row_number().over(partition_by=PollAnswerRow.question_id, order_by=func.random()).label("rank"),
+    Why by id and not ``ORDER BY random()``: the ids are random (``random_id``), so the first
+    ``limit`` by id are a uniform sample already, read from the (question, id) index without
+    sorting every answer; the caller shuffles what it shows.
+    """
+    if not question_ids:
+        return []
+    parts = []
+    for question_id in question_ids:
+        first = (
+            select(PollAnswerRow.question_id, PollAnswerRow.text)
+            .where(PollAnswerRow.question_id == question_id, PollAnswerRow.text.is_not(None))
+            .order_by(PollAnswerRow.id)
+            .limit(limit)
+            .subquery()
         )
-        .join(PollQuestionRow, PollQuestionRow.id == PollAnswerRow.question_id)
-        .where(PollQuestionRow.poll_id == poll_id, PollAnswerRow.text.is_not(None))
-        .subquery()
-    )
-    query = select(ranked.c.question_id, ranked.c.text).where(ranked.c.rank <= limit).order_by(func.random())
+        parts.append(select(first.c.question_id, first.c.text))
+    query = union_all(*parts) if len(parts) > 1 else parts[0]
     return [(int(q), str(t)) for q, t in (await session.execute(query)).all()]
 
 

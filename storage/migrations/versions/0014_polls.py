@@ -82,7 +82,8 @@ def upgrade() -> None:
         sa.UniqueConstraint("response_id", "question_id", name="uq_poll_answer_question"),
     )
     op.create_index("ix_poll_answer_response_id", "poll_answer", ["response_id"])
-    op.create_index("ix_poll_answer_question_id", "poll_answer", ["question_id"])
+    op.create_index("ix_poll_answer_question_value", "poll_answer", ["question_id", "value"])
+    op.create_index("ix_poll_answer_question_order", "poll_answer", ["question_id", "id"])
     op.create_table(
         "poll_baseline",
         sa.Column("id", sa.Integer(), primary_key=True),
