@@ -65,12 +65,13 @@ def _scale_hint(question: Question, locale: str) -> str:
     return tr(locale, "poll.scale.hint", low=low, high=high)
 
 
-def _input(question: Question, value: int | str | None, locale: str) -> Element:
+def _input(question: Question, value: int | str | None, label: str, locale: str) -> Element:
     element: Element
     if question.kind is QuestionKind.OPEN:
         element = {
             "type": "Input.Text",
             "id": input_id(question.id),
+            "label": label,
             "isMultiline": True,
             "maxLength": MAX_OPEN_ANSWER,
             "placeholder": tr(locale, "poll.open.placeholder"),
@@ -82,6 +83,7 @@ def _input(question: Question, value: int | str | None, locale: str) -> Element:
     element = {
         "type": "Input.ChoiceSet",
         "id": input_id(question.id),
+        "label": label,
         "style": "compact" if question.kind is QuestionKind.SCALE else "expanded",
         "choices": choices,
         "placeholder": tr(locale, "poll.choose"),
@@ -92,16 +94,20 @@ def _input(question: Question, value: int | str | None, locale: str) -> Element:
 
 
 def question_block(question: Question, view: PollCardView, locale: str, *, with_input: bool) -> Element:
-    number = f"{question.position}. " if question.kind is QuestionKind.SCALE else ""
-    items: list[Element] = [text(f"{number}{text_in(question.text, locale)}", weight="Bolder")]
+    """The question, its scale's ends, and (on the answering card) its input, labelled with the question."""
+    number = f"{question.position}.\u00a0" if question.kind is QuestionKind.SCALE else ""
+    question_text = f"{number}{text_in(question.text, locale)}"
+    items: list[Element] = []
+    if not with_input:
+        items.append(text(question_text, weight="Bolder"))
     if question.kind is QuestionKind.SCALE:
         items.append(text(_scale_hint(question, locale), is_subtle=True, spacing="None", size="Small"))
     if with_input:
         value = (view.answers or {}).get(question.id)
-        items.append(_input(question, value, locale))
+        items.insert(0, _input(question, value, question_text, locale))
         error = view.errors.get(question.id)
         if error:
-            items.append(text(tr(locale, error, limit=MAX_OPEN_ANSWER), color="Attention", spacing="None"))
+            items.insert(1, text(tr(locale, error, limit=MAX_OPEN_ANSWER), color="Attention", spacing="None"))
     return container(items, spacing="Medium")
 
 

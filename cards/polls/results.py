@@ -34,7 +34,7 @@ def _distribution(result: QuestionResult, locale: str) -> Element:
 
 def _statement(result: QuestionResult, results: PollResults, locale: str) -> Element:
     question = result.question
-    number = f"{question.position}. " if question.kind is QuestionKind.SCALE else ""
+    number = f"{question.position}.\u00a0" if question.kind is QuestionKind.SCALE else ""
     items: list[Element] = [text(f"{number}{text_in(question.text, locale)}", weight="Bolder")]
     if result.distribution is None:
         items.append(text(tr(locale, "poll.results.too_few", minimum=results.minimum), is_subtle=True, spacing="None"))
