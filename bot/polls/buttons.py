@@ -69,7 +69,12 @@ class PollButtons(PollReplies):
             self.kick()
         if not wants_reply_card(turn_context, turn):
             return None
-        return await self._mine(turn, outcome.poll, tr(turn.locale, "poll.thanks"))
+        view = PollCardView(
+            respondents=await self.service.respondents(poll_id),
+            answers=outcome.answers,
+            note=tr(turn.locale, "poll.thanks"),
+        )
+        return poll_card(outcome.poll, view, turn.locale, turn.time_zone)
 
     async def refresh(self, turn_context: TurnContext, turn: TurnInfo, data: dict[str, Any]) -> CardReply:
         """Teams asks for this person's view (the card's ``refresh``)."""

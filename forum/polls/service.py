@@ -28,17 +28,18 @@ from forum.people.roster import Actor
 from forum.polls.definition import MAX_OPEN_ANSWER, PollDefinition, QuestionKind, forum_survey
 from forum.polls.messages import POLL_ID, PURPOSE_CARD, PURPOSE_CARD_UPDATE, PURPOSE_RESULTS
 from forum.polls.model import (
-    Answers,
     InvalidAnswersError,
     NotPollMemberError,
     Poll,
     PollAlreadyStartedError,
+    PollNotFoundError,
     PollNotOpenError,
     PollStatus,
     create_poll,
     list_polls,
     load_poll,
     load_poll_by_number,
+    poll_of,
 )
 from forum.polls.results import PollResults, poll_results
 from storage import roster_repository as roster_repo
@@ -109,6 +110,8 @@ class AnswerOutcome:
     poll: Poll
     first: bool
     """The person's first answer to this poll (the card's count goes up)."""
+    answers: Mapping[int, int | str]
+    """What is stored for the person now: their card is drawn from it without reading it back."""
 
 
 async def close_poll(session: AsyncSession, poll_id: int, now: datetime) -> Poll | None:
@@ -272,20 +275,32 @@ class PollService:
     # --- everyone ---------------------------------------------------------
 
     async def answer(self, actor: Actor, poll_id: int, raw: Mapping[int, str]) -> AnswerOutcome:
-        """Store the person's answers (replacing earlier ones); refused, storing nothing, when invalid."""
+        """Store the person's answers (replacing earlier ones); refused, storing nothing, when invalid.
+
+        One short write transaction: the poll (locked on PostgreSQL, so answers and the close
+        take turns), the response found by hash or participant, its answers replaced, and the
+        card's count update queued when this is the person's first answer.
+        """
         async with self._sessions() as session, session.begin():
-            poll = await load_poll(session, poll_id, for_update=True)
+            row = await repo.poll_by_id(session, poll_id, for_update=True)
+            if row is None:
+                raise PollNotFoundError(poll_id)
+            poll = poll_of(row, await repo.questions_of(session, [row.id]))
             self._require_member(actor, poll)
             if not poll.is_open:
                 raise PollNotOpenError(poll)
-            answers: Answers = validate_answers(poll, raw)
-            response = await self._response(session, poll, actor)
+            answers = validate_answers(poll, raw)
+            voter = _voter(row.voter_key, poll, actor)
+            response = await repo.response_of(session, poll.id, voter_hash=voter[0], participant_id=voter[1])
             first = response is None
-            if response is None:
-                response = await self._new_response(session, poll, actor)
+            response_id = (
+                response.id
+                if response is not None
+                else await repo.add_response(session, poll.id, voter_hash=voter[0], participant_id=voter[1])
+            )
             await repo.replace_answers(
                 session,
-                response,
+                response_id,
                 (
                     (qid, value if isinstance(value, int) else None, value if isinstance(value, str) else None)
                     for qid, value in answers.items()
@@ -293,7 +308,7 @@ class PollService:
             )
             if first and poll.card_key:
                 await enqueue_card_update(session, card_key=poll.card_key, purpose=PURPOSE_CARD_UPDATE)
-            return AnswerOutcome(poll, first)
+            return AnswerOutcome(poll, first, answers)
 
     # --- inside -----------------------------------------------------------
 
@@ -305,23 +320,19 @@ class PollService:
 
     @staticmethod
     async def _response(session: AsyncSession, poll: Poll, actor: Actor) -> str | None:
-        if poll.anonymous:
-            row = await repo.poll_by_id(session, poll.id)
-            if row is None or row.voter_key is None:
-                return None
-            found = await repo.response_of(session, poll.id, voter_hash=voter_hash(row.voter_key, actor.person.id))
-        else:
-            assert actor.participant is not None
-            found = await repo.response_of(session, poll.id, participant_id=actor.participant.id)
+        row = await repo.poll_by_id(session, poll.id)
+        if row is None:
+            return None
+        voter_hash_, participant_id = _voter(row.voter_key, poll, actor)
+        found = await repo.response_of(session, poll.id, voter_hash=voter_hash_, participant_id=participant_id)
         return found.id if found is not None else None
 
-    @staticmethod
-    async def _new_response(session: AsyncSession, poll: Poll, actor: Actor) -> str:
-        if poll.anonymous:
-            row = await repo.poll_by_id(session, poll.id)
-            assert row is not None and row.voter_key is not None
-            return await repo.add_response(
-                session, poll.id, voter_hash=voter_hash(row.voter_key, actor.person.id), participant_id=None
-            )
-        assert actor.participant is not None
-        return await repo.add_response(session, poll.id, voter_hash=None, participant_id=actor.participant.id)
+
+def _voter(key: str | None, poll: Poll, actor: Actor) -> tuple[str | None, int | None]:
+    """Who answers, as stored: (voter hash, None) in an anonymous poll, (None, participant) in a named one."""
+    if poll.anonymous:
+        if key is None:  # closed: nobody can be found any more
+            return "-", None
+        return voter_hash(key, actor.person.id), None
+    assert actor.participant is not None
+    return None, actor.participant.id
