@@ -2,37 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from bot.components import DATABASE
 from tests.bot.meetings.helpers import inputs_of, press, settle
 from tests.bot.polls.helpers import CHANNEL, PARTICIPANTS, posted
 from tests.support.activities import card_execute
 from tests.support.driver import Driver
+from tests.support.statements import counted_statements
 
 VOTE_STATEMENTS = 12
 """An edited vote on SQLite today: the identity (BEGIN + person, forum, participant), the write
 (BEGIN + poll, questions, response, delete and insert the answers) and the count for the card
 (BEGIN + one count). PostgreSQL needs three fewer (no BEGIN statements)."""
-
-
-@contextmanager
-def counted(engine: AsyncEngine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
 
 
 async def test_a_vote_costs_a_fixed_number_of_statements(driver: Driver) -> None:
@@ -52,7 +32,7 @@ async def test_a_vote_costs_a_fixed_number_of_statements(driver: Driver) -> None
         )
         await driver.send(activity)  # warm the person's identity the way a real member has it
         await settle(driver)  # the count's card update has gone: the worker's statements are not the turn's
-        with counted(engine) as seen:
+        with counted_statements(engine) as seen:
             await driver.send(
                 card_execute(
                     driver.service_url,

@@ -4,14 +4,11 @@ the scheduled closing, and earlier rounds."""
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from forum.delivery.intents import enqueue_intent
@@ -26,22 +23,9 @@ from storage.models import OutboxMessageRow
 from storage.polls.models import PollRow
 from tests.forum.polls.seeding import seed_answers, seed_poll
 from tests.support.outbox import seed_forum
+from tests.support.statements import counted_statements
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
-
-
-@contextmanager
-def statements(engine: AsyncEngine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
 
 
 async def test_results_issue_the_same_statements_for_80_and_8000_answers(
@@ -53,7 +37,7 @@ async def test_results_issue_the_same_statements_for_80_and_8000_answers(
     await seed_answers(sessions, large, 8000)
     counts = []
     for poll in (small, large):
-        with statements(engine) as seen:
+        with counted_statements(engine) as seen:
             async with sessions() as session:
                 results = await poll_results(session, poll.id)
         counts.append(len(seen))
