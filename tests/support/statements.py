@@ -115,3 +115,19 @@ def counting_turns(app: Any) -> Iterator[TurnCounter]:
         yield counter
     finally:
         counter.close()
+
+
+@contextmanager
+def counted_statements(engine: AsyncEngine) -> Iterator[list[str]]:
+    """Every statement ``engine`` runs inside the block (BEGIN included on SQLite), in order,
+    whatever task runs it (``counting_turns`` keeps to the turn's own task)."""
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
