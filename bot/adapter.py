@@ -12,7 +12,10 @@ from types import SimpleNamespace
 
 from botbuilder.core import ConversationState, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import Activity
+from botframework.connector.auth import AuthenticateRequestResult
 
+from bot.auth import SigningKeyStore, authenticate
 from bot.observability.activity_record import mark_turn_failed
 from bot.settings import Settings
 from forum.i18n import resolve_locale, tr
@@ -34,10 +37,18 @@ def bot_framework_authentication(settings: Settings) -> ConfigurationBotFramewor
 
 class ForumAdapter(CloudAdapter):
     def __init__(self, settings: Settings, conversation_state: ConversationState) -> None:
-        super().__init__(bot_framework_authentication(settings))
+        authentication = bot_framework_authentication(settings)
+        super().__init__(authentication)
+        self._authentication = authentication
+        self.signing_keys = SigningKeyStore()
+        """This app's OpenID signing keys (see ``bot/auth.py``); tests swap its ``fetch``."""
         self._settings = settings
         self._conversation_state = conversation_state
         self.on_turn_error = self._on_turn_error
+
+    async def authenticate(self, activity: Activity, auth_header: str) -> AuthenticateRequestResult:
+        """Validate the request's token; raises ``Unauthorized`` or ``SigningKeysUnavailable``."""
+        return await authenticate(self._authentication, self.signing_keys, activity, auth_header)
 
     async def _on_turn_error(self, turn_context: TurnContext, error: Exception) -> None:
         activity = turn_context.activity

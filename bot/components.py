@@ -94,3 +94,4 @@ async def signing_context(app: web.Application) -> AsyncIterator[None]:
 async def bot_context(app: web.Application) -> AsyncIterator[None]:
     app[BOT] = build_bot(app[SETTINGS], app[DATABASE])
     yield
+    app[BOT].adapter.signing_keys.close()

@@ -15,12 +15,18 @@ from typing import Any
 from aiohttp import web
 from botbuilder.core import Bot
 from botbuilder.schema import Activity
-from jwt.exceptions import PyJWTError
 from msrest.exceptions import DeserializationError
 from msrest.serialization import Model
 
 from bot.adapter import ForumAdapter
-from bot.observability.activity_record import ERROR, UNAUTHORIZED, ActivityObserver, recorded_activity
+from bot.auth import SigningKeysUnavailable, Unauthorized
+from bot.observability.activity_record import (
+    ERROR,
+    UNAUTHORIZED,
+    UNAVAILABLE,
+    ActivityObserver,
+    recorded_activity,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -64,12 +70,17 @@ def messages_handler(
         auth_header = request.headers.get("Authorization", "")
         with recorded_activity(activity, observer) as record:
             try:
-                invoke_response = await adapter.process_activity(auth_header, activity, bot.on_turn)
-            except (PermissionError, PyJWTError):
-                # The SDK raises PermissionError for a bad token but lets a token
-                # that is not even a JWT escape as a PyJWT error: both are 401.
+                authenticated = await adapter.authenticate(activity, auth_header)
+            except Unauthorized:
                 record.outcome = UNAUTHORIZED
                 return _problem(401, "unauthorized")
+            except SigningKeysUnavailable:
+                record.outcome = UNAVAILABLE
+                response = _problem(503, "signing keys unavailable, try again")
+                response.headers["Retry-After"] = "30"
+                return response
+            try:
+                invoke_response = await adapter.process_activity(authenticated, activity, bot.on_turn)
             except Exception:
                 record.outcome = ERROR
                 logger.exception("activity %s (%s) failed outside the turn", activity.id, activity.type)
