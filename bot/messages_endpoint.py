@@ -22,11 +22,13 @@ from bot.adapter import ForumAdapter
 from bot.auth import SigningKeysUnavailable, Unauthorized
 from bot.observability.activity_record import (
     ERROR,
+    FOREIGN_TENANT,
     UNAUTHORIZED,
     UNAVAILABLE,
     ActivityObserver,
     recorded_activity,
 )
+from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -41,9 +43,30 @@ def _invoke_body(body: Any) -> Any:
     return body
 
 
+def _tenants_of(body: dict[str, Any]) -> set[str | None]:
+    """Every tenant the activity names: channel data's and the conversation's must all be allowed.
+
+    Read from the JSON itself: the SDK's model maps the conversation's ``tenantID`` while
+    Teams sends ``tenantId``, so the deserialized activity may lose it.
+    """
+    named: set[str | None] = set()
+    channel_data = body.get("channelData")
+    tenant = channel_data.get("tenant") if isinstance(channel_data, dict) else None
+    if isinstance(tenant, dict):
+        named.add(tenant.get("id") if isinstance(tenant.get("id"), str) else None)
+    conversation = body.get("conversation")
+    for key in ("tenantId", "tenantID"):
+        value = conversation.get(key) if isinstance(conversation, dict) else None
+        if value is not None:
+            named.add(value if isinstance(value, str) else None)
+    return named or {None}
+
+
 def messages_handler(
-    adapter: ForumAdapter, bot: Bot, max_body_bytes: int, observer: ActivityObserver | None = None
+    adapter: ForumAdapter, bot: Bot, settings: Settings, observer: ActivityObserver | None = None
 ) -> Any:
+    max_body_bytes = settings.max_body_bytes
+
     async def handle_messages(request: web.Request) -> web.Response:
         if request.content_type != "application/json":
             return _problem(415, "Content-Type must be application/json")
@@ -79,6 +102,10 @@ def messages_handler(
                 response = _problem(503, "signing keys unavailable, try again")
                 response.headers["Retry-After"] = "30"
                 return response
+            if not all(settings.tenant_allowed(tenant) for tenant in _tenants_of(body)):
+                # Before any turn: no row, no reply. The tenant id is in the activity line.
+                record.outcome = FOREIGN_TENANT
+                return _problem(403, "tenant not served")
             try:
                 invoke_response = await adapter.process_activity(authenticated, activity, bot.on_turn)
             except Exception:
