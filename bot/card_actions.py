@@ -16,6 +16,7 @@ from botbuilder.core import TurnContext
 
 from bot.turn import CardActionHandler, TurnInfo, card_activity
 from forum.i18n import tr
+from forum.untrusted import for_log
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,14 @@ class CardActionRouter:
             raise ValueError(f"card verb {verb!r} registered twice")
         self._handlers[verb] = handler
 
+    def knows(self, verb: str) -> bool:
+        return verb in self._handlers
+
+    @property
+    def verbs(self) -> tuple[str, ...]:
+        """Every registered verb (the permission and fuzz tests press each one)."""
+        return tuple(self._handlers)
+
     def refuse(self, error: type[Exception], message_key: str) -> None:
         """Answer ``error`` from any button with the text of ``message_key``."""
         self._refusals[error] = message_key
@@ -80,7 +89,7 @@ class CardActionRouter:
     ) -> dict[str, Any] | None:
         handler = self._handlers.get(verb)
         if handler is None:
-            logger.warning("unknown card verb %r", verb)
+            logger.warning("unknown card verb %s", for_log(verb))
             await turn_context.send_activity(tr(turn.locale, "unknown.hint"))
             return None
         return await self._run(handler, turn_context, turn, data)
@@ -90,7 +99,7 @@ class CardActionRouter:
         pressed (``replyToId`` names it), as Execute would, or else is sent anew."""
         verb = value.get(VERB_KEY)
         if not isinstance(verb, str) or verb not in self._handlers:
-            logger.warning("card submit without a known verb: %r", verb)
+            logger.warning("card submit without a known verb: %s", for_log(verb))
             await turn_context.send_activity(tr(turn.locale, "unknown.hint"))
             return
         card = await self._run(self._handlers[verb], turn_context, turn, value)

@@ -109,7 +109,7 @@ class ForumBot(TeamsActivityHandler):
         if isinstance(activity.value, dict) and not (activity.text or "").strip():
             await self.card_actions.handle_submit(turn_context, turn, activity.value)
             return
-        text = TurnContext.remove_recipient_mention(activity) if activity.entities else (activity.text or "")
+        text = TurnContext.remove_recipient_mention(activity) if activity.entities and activity.text else activity.text
         if not (text or "").strip():
             return
         command = parse_command(text or "", tuple(self._specs))
@@ -159,6 +159,8 @@ class ForumBot(TeamsActivityHandler):
             return InvokeResponse(
                 status=int(HTTPStatus.OK), body=_invoke_message(400, "BadRequest", "malformed action")
             )
+        if not self.card_actions.knows(action.verb):
+            return InvokeResponse(status=int(HTTPStatus.OK), body=_invoke_message(400, "BadRequest", "unknown verb"))
         turn = await self.turn_info(turn_context)
         card = await self.card_actions.handle_execute(turn_context, turn, action.verb, action.data)
         if card is None:

@@ -20,6 +20,7 @@ from msrest.serialization import Model
 
 from bot.adapter import ForumAdapter
 from bot.auth import SigningKeysUnavailable, Unauthorized
+from bot.edge import InputRefused, bounded_activity, bounded_json
 from bot.observability.activity_record import (
     ERROR,
     FOREIGN_TENANT,
@@ -79,17 +80,21 @@ def messages_handler(
         if len(raw) > max_body_bytes:
             return _problem(413, f"body over {max_body_bytes} bytes")
         try:
-            body = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            body = bounded_json(json.loads(raw))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
             return _problem(400, "body is not JSON")
+        except InputRefused as exc:
+            return _problem(400, f"body refused: {exc}")
         if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
             return _problem(400, "body is not a Bot Framework activity (no type)")
         try:
             activity = Activity().deserialize(body)
         except (DeserializationError, ValueError, TypeError, AttributeError) as exc:
             return _problem(400, f"body is not a Bot Framework activity: {type(exc).__name__}")
-        if activity.conversation is None or not activity.conversation.id or not activity.service_url:
-            return _problem(400, "activity needs conversation.id and serviceUrl")
+        try:
+            bounded_activity(activity)
+        except InputRefused as exc:
+            return _problem(400, f"activity refused: {exc}")
         auth_header = request.headers.get("Authorization", "")
         with recorded_activity(activity, observer) as record:
             try:
