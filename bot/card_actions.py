@@ -105,6 +105,12 @@ class CardActionRouter:
         card = await self._run(self._handlers[verb], turn_context, turn, value)
         if card is None:
             return
+        if not turn.is_personal:
+            # A Submit replacing the pressed card in a channel would replace it for everyone
+            # (anyone could forge one against the announcement); only an Execute returns a
+            # card that replaces the presser's own view.
+            logger.info("card from a shared conversation's Submit not shown: %s", for_log(verb))
+            return
         replacement = card_activity(card)
         pressed = turn_context.activity.reply_to_id
         if pressed:

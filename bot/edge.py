@@ -63,6 +63,35 @@ def _bounded(value: Any, depth: int) -> Any:
     return value
 
 
+_STRING_FIELDS = ("id", "replyToId", "locale", "text", "name", "serviceUrl", "channelId", "action", "textFormat")
+
+
+def typed_fields(body: dict[str, Any]) -> dict[str, Any]:
+    """Drop fields of the wrong JSON type before msrest sees them: it turns ``true`` into the
+    string ``"True"`` for a string field, so ``conversation.id: true`` would pass as an id."""
+    for key in _STRING_FIELDS:
+        if key in body and body[key] is not None and not isinstance(body[key], str):
+            del body[key]
+    for key in ("conversation", "from", "recipient"):
+        account = body.get(key)
+        if account is None:
+            continue
+        if not isinstance(account, dict) or not isinstance(account.get("id"), str):
+            raise InputRefused(f"{key}.id must be a string")
+        for name in ("name", "aadObjectId", "conversationType", "tenantId", "role"):
+            if account.get(name) is not None and not isinstance(account[name], str):
+                del account[name]
+    for key in ("membersAdded", "membersRemoved"):
+        members = body.get(key)
+        if members is not None:
+            body[key] = (
+                [m for m in members if isinstance(m, dict) and isinstance(m.get("id"), str)]
+                if isinstance(members, list)
+                else []
+            )
+    return body
+
+
 def bounded_activity(activity: Activity) -> Activity:
     """Check and normalise what the bot reads from ``activity`` (in place); ``InputRefused`` if unusable."""
     conversation = activity.conversation
@@ -73,6 +102,8 @@ def bounded_activity(activity: Activity) -> Activity:
     url = activity.service_url
     if not isinstance(url, str) or len(url) > MAX_SERVICE_URL or not url.startswith(("https://", "http://")):
         raise InputRefused("serviceUrl must be an http(s) URL")
+    if activity.type in ("message", "invoke") and activity.from_property is None:
+        raise InputRefused("a message or invoke needs from.id")
     for role in ("from_property", "recipient"):
         account = getattr(activity, role)
         if account is None:

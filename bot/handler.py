@@ -12,11 +12,12 @@ from http import HTTPStatus
 from typing import Any
 
 from botbuilder.core import ConversationState, InvokeResponse, TurnContext
+from botbuilder.core.serializer_helper import deserializer_helper
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.schema import ChannelAccount, ErrorResponseException
 from botbuilder.schema.teams import TeamInfo as SdkTeamInfo
 from botbuilder.schema.teams import TeamsChannelAccount
-from msrest.exceptions import HttpOperationError
+from msrest.exceptions import DeserializationError, HttpOperationError
 
 from bot.card_actions import CardActionRouter, read_action
 from bot.commands import COMMANDS, CommandSpec, parse_command
@@ -28,6 +29,7 @@ from forum.i18n import N_, normalize_locale, resolve_locale, tr
 from forum.people.permissions import NotCoordinatorError
 from forum.people.roster import Actor, Roster
 from forum.types import MemberInfo, TeamInfo
+from forum.untrusted import for_log
 
 logger = logging.getLogger(__name__)
 
@@ -153,7 +155,10 @@ class ForumBot(TeamsActivityHandler):
         """
         activity = turn_context.activity
         if activity.name != "adaptiveCard/action":
-            return await super().on_invoke_activity(turn_context)
+            try:  # the SDK answers 501 for what the bot does not implement…
+                return await super().on_invoke_activity(turn_context)
+            except DeserializationError:  # …and raises for a value of the wrong shape
+                return InvokeResponse(status=int(HTTPStatus.BAD_REQUEST))
         action = read_action(activity.value)
         if action is None:
             return InvokeResponse(
@@ -182,6 +187,31 @@ class ForumBot(TeamsActivityHandler):
         team = team_of(turn_context.activity)
         if team:
             await self._roster.deactivate_forum(team["id"])
+
+    async def on_teams_members_added_dispatch(
+        self, members_added: list[ChannelAccount], team_info: SdkTeamInfo, turn_context: TurnContext
+    ) -> None:
+        """The SDK's, except that a member the roster API does not know is skipped: the SDK
+        raises on any answer but ConversationNotFound, failing the turn for everyone added."""
+        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        accounts: list[TeamsChannelAccount] = []
+        for member in members_added:
+            if member.additional_properties or member.id == bot_id:
+                accounts.append(deserializer_helper(TeamsChannelAccount, member))
+                continue
+            try:
+                accounts.append(await TeamsInfo.get_member(turn_context, member.id))
+            except ErrorResponseException as exc:
+                code = exc.error.error.code if exc.error and exc.error.error else None
+                if code == "ConversationNotFound":  # not a team's roster (the SDK's own fallback)
+                    accounts.append(
+                        TeamsChannelAccount(id=member.id, name=member.name, aad_object_id=member.aad_object_id)
+                    )
+                else:
+                    logger.info("an added member is not on the roster: %s", for_log(code))
+            except (HttpOperationError, OSError) as exc:
+                logger.info("an added member could not be looked up: %s", type(exc).__name__)
+        await self.on_teams_members_added(accounts, team_info, turn_context)
 
     async def on_teams_members_added(
         self, teams_members_added: list[TeamsChannelAccount], team_info: SdkTeamInfo, turn_context: TurnContext

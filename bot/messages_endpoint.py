@@ -20,7 +20,7 @@ from msrest.serialization import Model
 
 from bot.adapter import ForumAdapter
 from bot.auth import SigningKeysUnavailable, Unauthorized
-from bot.edge import InputRefused, bounded_activity, bounded_json
+from bot.edge import InputRefused, bounded_activity, bounded_json, typed_fields
 from bot.observability.activity_record import (
     ERROR,
     FOREIGN_TENANT,
@@ -88,7 +88,7 @@ def messages_handler(
         if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
             return _problem(400, "body is not a Bot Framework activity (no type)")
         try:
-            activity = Activity().deserialize(body)
+            activity = Activity().deserialize(typed_fields(body))
         except (DeserializationError, ValueError, TypeError, AttributeError) as exc:
             return _problem(400, f"body is not a Bot Framework activity: {type(exc).__name__}")
         try:
