@@ -219,5 +219,7 @@ async def test_a_coordinator_promotes_by_mention_in_the_channel(failed_turns: Fa
     from tests.support.activities import ERIK
 
     await driver.install()
-    await driver.send(channel_message(driver.service_url, KAISA, "koordinaattori lisää <at>Erik Sandström</at>", mentions=(ERIK,)))
+    await driver.send(
+        channel_message(driver.service_url, KAISA, "koordinaattori lisää <at>Erik Sandström</at>", mentions=(ERIK,))
+    )
     assert "Erik" in driver.connector.sent[-1].text and not failed_turns

@@ -20,26 +20,30 @@ import logging
 import os
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app import create_app
 from bot.components import BOT, DATABASE, SETTINGS
 from bot.delivery.context import DELIVERY
-from tests.bot.meetings.helpers import future_day, programme_text, seed_programme
-from tests.support.activities import EVERYONE, KAISA, LIISA, MATTI, TEAM_ID, TENANT_ID, bot_added_to_team, personal_message
+from tests.support.activities import (
+    KAISA,
+    MATTI,
+    TEAM_ID,
+    bot_added_to_team,
+    personal_message,
+)
 from tests.support.driver import Driver
-from tests.support.fake_connector import FakeConnector
 from tests.support.fuzz import OUTSIDER, Corpus
+from tests.support.report import report
 from tests.support.snapshot import fingerprint
 from tests.support.turns import FailedTurns, failed_turns
+from tests.support.world import guarded_forum
 
-__all__ = ["failed_turns"]
+__all__ = ["failed_turns", "guarded_forum"]
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CASES = int(os.environ.get("FUZZ_CASES", "5200" if IN_CI else "1300"))
@@ -89,17 +93,8 @@ def captured_log() -> Iterator[LogCapture]:
 
 
 @pytest.fixture
-async def forum(settings_factory: Any, connector: FakeConnector) -> AsyncIterator[Driver]:
-    """A forum with a programme, whose tenant is the only one served."""
-    app = create_app(settings_factory(allowed_tenants=(TENANT_ID,)))
-    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
-        driver = Driver(client, connector)
-        await driver.install(members=EVERYONE)
-        await seed_programme(driver, programme_text(future_day(), host_members=(LIISA,)))
-        await driver.send(personal_message(driver.service_url, MATTI, "apua"))
-        await driver.send(personal_message(driver.service_url, KAISA, "apua"))
-        yield driver
-        await app[DELIVERY].pump.settle()
+def forum(guarded_forum: Driver) -> Driver:
+    return guarded_forum
 
 
 def corpus_for(driver: Driver, seed: int) -> Corpus:
@@ -119,10 +114,6 @@ async def _post(driver: Driver, activity: dict[str, Any]) -> int:
     return response.status
 
 
-def _report(request: pytest.FixtureRequest, line: str) -> None:
-    request.config.get_terminal_writer().line(line)
-
-
 @pytest.mark.fuzz
 async def test_the_corpus_fails_no_turn(
     request: pytest.FixtureRequest, failed_turns: FailedTurns, captured_log: LogCapture, forum: Driver
@@ -134,7 +125,10 @@ async def test_the_corpus_fails_no_turn(
     started = time.perf_counter()
     for case in corpus_for(forum, SEED).cases(CASES):
         # What a person does (not system events, whose "from" is whoever caused them).
-        outsider = case.activity.get("from") == OUTSIDER.account() and case.activity.get("type") in ("message", "invoke")
+        outsider = case.activity.get("from") == OUTSIDER.account() and case.activity.get("type") in (
+            "message",
+            "invoke",
+        )
         if outsider:
             await forum.client.app[DELIVERY].pump.settle()  # earlier cases' sends are not the outsider's
         before = await fingerprint(sessions)
@@ -164,7 +158,7 @@ async def test_the_corpus_fails_no_turn(
                 )
     elapsed = time.perf_counter() - started
     backend = "postgresql" if "postgresql" in forum.client.app[SETTINGS].database_url else "sqlite"
-    _report(
+    report(
         request,
         f"\nfuzz corpus on {backend}: {CASES} cases (seed {SEED}), kinds {dict(sorted(kinds.items()))}, "
         f"HTTP {dict(sorted(statuses.items()))}, failed turns {len(failed_turns)}, "
@@ -185,7 +179,18 @@ def _json_values() -> st.SearchStrategy[Any]:
     )
 
 
-FIELDS = ("text", "value", "locale", "name", "entities", "channelData", "from", "conversation", "membersAdded", "replyToId")
+FIELDS = (
+    "text",
+    "value",
+    "locale",
+    "name",
+    "entities",
+    "channelData",
+    "from",
+    "conversation",
+    "membersAdded",
+    "replyToId",
+)
 
 
 @pytest.mark.fuzz
@@ -203,8 +208,10 @@ FIELDS = ("text", "value", "locale", "name", "entities", "channelData", "from", 
 async def test_hypothesis_activities_fail_no_turn(
     failed_turns: FailedTurns, driver: Driver, kind: str, changes: dict[str, Any]
 ) -> None:
-    activity = bot_added_to_team(driver.service_url, KAISA) if kind == "conversationUpdate" else personal_message(
-        driver.service_url, MATTI, "apua"
+    activity = (
+        bot_added_to_team(driver.service_url, KAISA)
+        if kind == "conversationUpdate"
+        else personal_message(driver.service_url, MATTI, "apua")
     )
     activity["type"] = kind
     if kind == "invoke":

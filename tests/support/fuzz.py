@@ -18,7 +18,6 @@ from tests.support.activities import (
     KAISA,
     LIISA,
     MATTI,
-    TEAM_ID,
     User,
     bot_added_to_team,
     card_execute,
@@ -60,7 +59,7 @@ ODD_STRINGS: tuple[str, ...] = (
     "null",
     "${jndi:ldap://x}",
     "'; DROP TABLE person; --",
-    "\" OR 1=1 --",
+    '" OR 1=1 --',
     "<script>alert(1)</script>",
     "{{7*7}}",
     "%s%s%n",
@@ -100,7 +99,20 @@ ODD_VALUES: tuple[Any, ...] = (
     {},
     {"a": {"b": [None]}},
 )
-LOCALES: tuple[Any, ...] = ("fi-FI", "sv-FI", "sv-SE", "en-US", "en-GB", "fi", None, "", "en-US-x-abcdefghi", "xx", "ÄÄ-ÖÖ", 5)
+LOCALES: tuple[Any, ...] = (
+    "fi-FI",
+    "sv-FI",
+    "sv-SE",
+    "en-US",
+    "en-GB",
+    "fi",
+    None,
+    "",
+    "en-US-x-abcdefghi",
+    "xx",
+    "ÄÄ-ÖÖ",
+    5,
+)
 TYPES = (
     "message",
     "conversationUpdate",
@@ -130,7 +142,9 @@ class Case:
 class Corpus:
     """Cases for one bot: its command aliases and card verbs, one seed."""
 
-    def __init__(self, service_url: str, aliases: Sequence[str], verbs: Sequence[str], data_keys: Sequence[str], seed: int):
+    def __init__(
+        self, service_url: str, aliases: Sequence[str], verbs: Sequence[str], data_keys: Sequence[str], seed: int
+    ):
         self.service_url = service_url
         self.aliases = tuple(aliases)
         self.verbs = tuple(verbs)
@@ -186,10 +200,20 @@ class Corpus:
             activity = card_execute(self.service_url, person, verb, data, conversation=conversation)
             if self.random.random() < 0.1:
                 activity["value"] = self.random.choice(
-                    ({"action": self.odd_value()}, {"action": {"type": "Action.Execute", "verb": self.odd_value()}}, self.odd_value())
+                    (
+                        {"action": self.odd_value()},
+                        {"action": {"type": "Action.Execute", "verb": self.odd_value()}},
+                        self.odd_value(),
+                    )
                 )
             return activity
-        return card_submit(self.service_url, person, data, conversation=conversation, reply_to_id=self.random.choice((None, "card-1", "x" * 300)))
+        return card_submit(
+            self.service_url,
+            person,
+            data,
+            conversation=conversation,
+            reply_to_id=self.random.choice((None, "card-1", "x" * 300)),
+        )
 
     def roster_event(self) -> dict[str, Any]:
         person = self.person()
@@ -207,7 +231,10 @@ class Corpus:
                 activity["channelData"]["team"]["id"] = self.odd_value()
             return activity
         activity = installation_update(
-            self.service_url, person, self.random.choice(("add", "remove", "add-upgrade", "", None)), team=self.random.random() < 0.5
+            self.service_url,
+            person,
+            self.random.choice(("add", "remove", "add-upgrade", "", None)),
+            team=self.random.random() < 0.5,
         )
         if self.random.random() < 0.3:
             activity["channelData"]["team"] = {"id": self.odd_value(), "name": self.odd_string()}
@@ -217,7 +244,9 @@ class Corpus:
         activity = personal_message(self.service_url, self.person(), self.argument())
         activity["type"] = self.random.choice(TYPES)
         if activity["type"] == "invoke":
-            activity["name"] = self.random.choice(("task/fetch", "composeExtension/query", "signin/verifyState", "", self.odd_string()[:100]))
+            activity["name"] = self.random.choice(
+                ("task/fetch", "composeExtension/query", "signin/verifyState", "", self.odd_string()[:100])
+            )
             activity["value"] = self.odd_value()
         if activity["type"] == "messageReaction":
             activity["reactionsAdded"] = [{"type": self.odd_value()}]
@@ -272,6 +301,3 @@ class Corpus:
                 if isinstance(activity.get("conversation"), dict):
                     activity["conversation"]["tenantId"] = FOREIGN_TENANT
             yield Case(number, kind, activity, foreign)
-
-
-__all__ = ["TEAM_ID", "Case", "Corpus", "FOREIGN_TENANT", "OUTSIDER", "PEOPLE"]
