@@ -257,7 +257,7 @@ class ForumBot(TeamsActivityHandler):
                 details = await TeamsInfo.get_team_details(turn_context, team_id)
                 name = details.name or ""
             except Exception as exc:  # noqa: BLE001 - a name is nice to have, not needed
-                logger.warning("team details for %s unavailable: %s", team_id, exc)
+                logger.warning("team details unavailable: %s", type(exc).__name__)
         registration = await self._roster.register_forum(
             TeamInfo(
                 team_id=team_id,
