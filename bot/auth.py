@@ -28,6 +28,7 @@ import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from http.client import HTTPException
 from typing import Any
 
 from botframework.connector.auth import AuthenticateRequestResult, BotFrameworkAuthentication
@@ -86,7 +87,7 @@ def fetch_signing_keys(metadata_url: str, timeout: float) -> list[dict[str, Any]
 @dataclass
 class _Fetching:
     loop: asyncio.AbstractEventLoop
-    task: asyncio.Future[list[dict[str, Any]]]
+    task: asyncio.Task[None]
 
 
 @dataclass
@@ -105,8 +106,10 @@ class SigningKeys:
         if not isinstance(key_id, str) or not key_id or len(key_id) > 200:
             raise UnknownSigningKey("token without a usable kid")
         now = self.store.clock()
-        if self.fetched_at is None or now - self.fetched_at > self.store.refresh_after:
-            await self._refresh()
+        if self.fetched_at is None:
+            await self._refresh()  # nothing to serve yet: this request waits (at most the timeout)
+        elif now - self.fetched_at > self.store.refresh_after:
+            self._fetch_in_flight()  # a day old: refreshed in the background, the last keys serve meanwhile
         key = self._find(key_id)
         if key is None and (
             self.unknown_kid_refresh_at is None or now - self.unknown_kid_refresh_at > self.store.unknown_kid_refresh
@@ -121,28 +124,36 @@ class SigningKeys:
         return key
 
     async def _refresh(self) -> None:
-        """Fetch unless a recent failure says not yet; raise only when there is nothing to serve."""
-        now = self.store.clock()
-        if self.failed_at is not None and now - self.failed_at < self.store.retry_after_failure:
-            if self.keys:
-                return
-            raise SigningKeysUnavailable("signing keys unavailable (recent failure)")
+        """Wait for the fetch in flight (or a new one); raise only when there is nothing to serve."""
+        task = self._fetch_in_flight()
+        if task is not None:
+            await asyncio.shield(task)
+        if not self.keys:
+            raise SigningKeysUnavailable("signing keys unavailable")
+
+    def _fetch_in_flight(self) -> asyncio.Task[None] | None:
+        """The one fetch in flight for this URL, started if there is none; None while a recent
+        failure says not yet (an outage costs one fetch per ``retry_after_failure``)."""
+        if self.failed_at is not None and self.store.clock() - self.failed_at < self.store.retry_after_failure:
+            return None
         loop = asyncio.get_running_loop()
         if self._fetching is None or self._fetching.loop is not loop or self._fetching.task.done():
-            future = loop.run_in_executor(self.store.executor, self.store.fetch, self.url, self.store.timeout)
-            self._fetching = _Fetching(loop, future)
+            self._fetching = _Fetching(loop, loop.create_task(self._fetch()))
+        return self._fetching.task
+
+    async def _fetch(self) -> None:
+        loop = asyncio.get_running_loop()
+        work = loop.run_in_executor(self.store.executor, self.store.fetch, self.url, self.store.timeout)
         try:
-            keys = await asyncio.wait_for(asyncio.shield(self._fetching.task), self.store.timeout + 1.0)
-        except (TimeoutError, OSError, ValueError) as exc:
+            keys = await asyncio.wait_for(work, self.store.timeout + 1.0)
+        except (TimeoutError, OSError, ValueError, HTTPException) as exc:
             self.failed_at = self.store.clock()
             logger.warning(
                 "OpenID signing keys could not be fetched (%s); %s",
                 type(exc).__name__,
                 "serving the last good keys" if self.keys else "answering 503 until they can",
             )
-            if self.keys:
-                return
-            raise SigningKeysUnavailable("signing keys unavailable") from exc
+            return
         self.keys = keys
         self.fetched_at = self.store.clock()
         self.failed_at = None

@@ -212,10 +212,16 @@ async def test_the_last_good_keys_serve_while_the_host_is_down(
     store = secured.app[BOT].adapter.signing_keys
     store.refresh_after = 0.0  # every request now wants fresh keys…
     openid.silent = True  # …and the host is down
-    assert await _post(secured, _typing(connector.url), token(connector.url)) == 201
-    assert await _post(secured, _typing(connector.url), token(connector.url)) == 201
+    fetches = openid.fetches
+    for _ in range(3):  # served at once from the last good keys while one refresh hangs
+        assert await _post(secured, _typing(connector.url), token(connector.url)) == 201
+    await asyncio.sleep(0.05)
+    assert openid.fetches == fetches + 1
     forged = token(connector.url, key=STRANGER_KEY, kid="made-up")
-    assert await _post(secured, _typing(connector.url), forged) == 401
+    assert await _post(secured, _typing(connector.url), forged) == 401  # waits for that refresh, then no
+    assert await _post(secured, _typing(connector.url), token(connector.url)) == 201
     openid.silent = False
     store.retry_after_failure = 0.0
     assert await _post(secured, _typing(connector.url), token(connector.url)) == 201
+    await asyncio.sleep(0.3)
+    assert store.by_url and all(keys.failed_at is None for keys in store.by_url.values())
