@@ -23,6 +23,19 @@ logger = logging.getLogger(__name__)
 VERB_KEY = "verb"
 
 
+class BadCardData(ValueError):
+    """Raised by a handler for card data it cannot use (a forged, stale or garbled card).
+
+    Why an exception: the answer differs by how the button came: an Execute gets an invoke
+    error response (``application/vnd.microsoft.error``: Teams shows the text on the card and
+    keeps its buttons), a Submit a chat line. Nothing has changed when it is raised.
+    """
+
+    def __init__(self, message_key: str) -> None:
+        super().__init__(message_key)
+        self.message_key = message_key
+
+
 @dataclass(frozen=True)
 class CardAction:
     verb: str
@@ -76,6 +89,7 @@ class CardActionRouter:
     async def _run(
         self, handler: CardActionHandler, turn_context: TurnContext, turn: TurnInfo, data: dict[str, Any]
     ) -> dict[str, Any] | None:
+        """Run ``handler``; refusals are answered here, ``BadCardData`` goes to the caller."""
         try:
             return await handler(turn_context, turn, data)
         except tuple(self._refusals) as error:
@@ -87,6 +101,7 @@ class CardActionRouter:
     async def handle_execute(
         self, turn_context: TurnContext, turn: TurnInfo, verb: str, data: dict[str, Any]
     ) -> dict[str, Any] | None:
+        """Action.Execute: the card replacing the presser's view, or None; raises ``BadCardData``."""
         handler = self._handlers.get(verb)
         if handler is None:
             logger.warning("unknown card verb %s", for_log(verb))
@@ -102,7 +117,12 @@ class CardActionRouter:
             logger.warning("card submit without a known verb: %s", for_log(verb))
             await turn_context.send_activity(tr(turn.locale, "unknown.hint"))
             return
-        card = await self._run(self._handlers[verb], turn_context, turn, value)
+        try:
+            card = await self._run(self._handlers[verb], turn_context, turn, value)
+        except BadCardData as error:
+            logger.info("card data refused: %s", for_log(verb))
+            await turn_context.send_activity(tr(turn.locale, error.message_key))
+            return
         if card is None:
             return
         if not turn.is_personal:

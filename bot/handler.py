@@ -19,7 +19,7 @@ from botbuilder.schema.teams import TeamInfo as SdkTeamInfo
 from botbuilder.schema.teams import TeamsChannelAccount
 from msrest.exceptions import DeserializationError, HttpOperationError
 
-from bot.card_actions import CardActionRouter, read_action
+from bot.card_actions import BadCardData, CardActionRouter, read_action
 from bot.commands import COMMANDS, CommandSpec, parse_command
 from bot.references import channel_reference_of, member_of, reference_of, team_of, tenant_of
 from bot.turn import CommandHandler, TurnInfo, send_card
@@ -167,7 +167,11 @@ class ForumBot(TeamsActivityHandler):
         if not self.card_actions.knows(action.verb):
             return InvokeResponse(status=int(HTTPStatus.OK), body=_invoke_message(400, "BadRequest", "unknown verb"))
         turn = await self.turn_info(turn_context)
-        card = await self.card_actions.handle_execute(turn_context, turn, action.verb, action.data)
+        try:
+            card = await self.card_actions.handle_execute(turn_context, turn, action.verb, action.data)
+        except BadCardData as error:
+            message = tr(turn.locale, error.message_key)
+            return InvokeResponse(status=int(HTTPStatus.OK), body=_invoke_message(400, "BadRequest", message))
         if card is None:
             return InvokeResponse(status=int(HTTPStatus.OK), body=_invoke_message(200, "", ""))
         return InvokeResponse(

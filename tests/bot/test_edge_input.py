@@ -223,3 +223,16 @@ async def test_a_coordinator_promotes_by_mention_in_the_channel(failed_turns: Fa
         channel_message(driver.service_url, KAISA, "koordinaattori lisää <at>Erik Sandström</at>", mentions=(ERIK,))
     )
     assert "Erik" in driver.connector.sent[-1].text and not failed_turns
+
+
+async def test_bad_card_data_is_an_invoke_error_that_keeps_the_card(failed_turns: FailedTurns, driver: Driver) -> None:
+    await _forum_with_meeting(driver)
+    for verb in (VERB_RSVP, VERB_POST, VERB_EDIT, VERB_CANCEL_CONFIRM, "privacy.forget_confirm"):
+        data = {"verb": verb, "meetingId": "²", "personId": 10**30, "answer": "on_site"}
+        status, body = await driver.post(card_execute(driver.service_url, KAISA, verb, data))
+        assert status == 200 and body["type"] == "application/vnd.microsoft.error", (verb, body)
+        assert body["statusCode"] == 400 and body["value"]["message"]
+    # The same by Submit is one chat line, and the pressed card stays as it was.
+    await driver.send(card_submit(driver.service_url, KAISA, {"verb": VERB_RSVP, "meetingId": "①"}, reply_to_id="c1"))
+    assert driver.connector.sent[-1].text and driver.connector.updated == []
+    assert not failed_turns
