@@ -122,7 +122,10 @@ class ForumBot(TeamsActivityHandler):
         if spec.coordinators_only and not turn.actor.is_coordinator:
             await turn_context.send_activity(tr(turn.locale, "refused.coordinator_only"))
             return
-        await self._commands[command.name](turn_context, turn, command.argument)
+        try:
+            await self._commands[command.name](turn_context, turn, command.argument)
+        except NotCoordinatorError:  # the domain's own check (its transaction rolled back)
+            await turn_context.send_activity(tr(turn.locale, "refused.coordinator_only"))
 
     async def _learn_member_details(self, turn_context: TurnContext, tenant: str | None) -> Actor | None:
         """Ask the roster API who this 1:1 user is; None when it cannot say.
