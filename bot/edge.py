@@ -72,8 +72,8 @@ def typed_fields(body: dict[str, Any]) -> dict[str, Any]:
     for key in _STRING_FIELDS:
         if key in body and body[key] is not None and not isinstance(body[key], str):
             del body[key]
-    if body.get("channelData") is not None and not isinstance(body["channelData"], dict):
-        del body["channelData"]  # the SDK reads channel data as an object everywhere
+    if not isinstance(body.get("channelData"), dict):
+        body["channelData"] = {}  # the SDK's Teams handler reads it as an object, missing or not
     for key in ("conversation", "from", "recipient"):
         account = body.get(key)
         if account is None:

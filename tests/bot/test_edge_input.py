@@ -236,3 +236,17 @@ async def test_bad_card_data_is_an_invoke_error_that_keeps_the_card(failed_turns
     await driver.send(card_submit(driver.service_url, KAISA, {"verb": VERB_RSVP, "meetingId": "①"}, reply_to_id="c1"))
     assert driver.connector.sent[-1].text and driver.connector.updated == []
     assert not failed_turns
+
+
+@pytest.mark.parametrize("channel_data", ["<at>Foorumibotti</at>", 5, [1], True])
+async def test_channel_data_that_is_not_an_object_is_dropped(
+    failed_turns: FailedTurns, driver: Driver, channel_data: Any
+) -> None:
+    await driver.install()
+    for activity in (
+        personal_message(driver.service_url, ODD_PEOPLE[0], "apua"),
+        bot_added_to_team(driver.service_url, KAISA),
+    ):
+        activity["channelData"] = channel_data
+        assert (await driver.post(activity))[0] in (200, 201)
+    assert not failed_turns
