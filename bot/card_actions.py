@@ -9,6 +9,7 @@ Every card puts its verb in its data under ``VERB_KEY``.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,13 @@ from forum.untrusted import for_log
 logger = logging.getLogger(__name__)
 
 VERB_KEY = "verb"
+_VERB_SHAPE = re.compile(r"[a-z][a-z0-9_./-]{0,63}")
+
+
+def verb_for_log(verb: object) -> str:
+    """A verb for a log line: as given when it is shaped like one, else only that it is not
+    (an unknown verb is card data someone typed or forged: it stays out of the log)."""
+    return for_log(verb) if isinstance(verb, str) and _VERB_SHAPE.fullmatch(verb) else "(not a verb)"
 
 
 class BadCardData(ValueError):
@@ -104,7 +112,7 @@ class CardActionRouter:
         """Action.Execute: the card replacing the presser's view, or None; raises ``BadCardData``."""
         handler = self._handlers.get(verb)
         if handler is None:
-            logger.warning("unknown card verb %s", for_log(verb))
+            logger.warning("unknown card verb %s", verb_for_log(verb))
             await turn_context.send_activity(tr(turn.locale, "unknown.hint"))
             return None
         return await self._run(handler, turn_context, turn, data)
@@ -114,13 +122,13 @@ class CardActionRouter:
         pressed (``replyToId`` names it), as Execute would, or else is sent anew."""
         verb = value.get(VERB_KEY)
         if not isinstance(verb, str) or verb not in self._handlers:
-            logger.warning("card submit without a known verb: %s", for_log(verb))
+            logger.warning("card submit without a known verb: %s", verb_for_log(verb))
             await turn_context.send_activity(tr(turn.locale, "unknown.hint"))
             return
         try:
             card = await self._run(self._handlers[verb], turn_context, turn, value)
         except BadCardData as error:
-            logger.info("card data refused: %s", for_log(verb))
+            logger.info("card data refused: %s", verb_for_log(verb))
             await turn_context.send_activity(tr(turn.locale, error.message_key))
             return
         if card is None:
@@ -129,7 +137,7 @@ class CardActionRouter:
             # A Submit replacing the pressed card in a channel would replace it for everyone
             # (anyone could forge one against the announcement); only an Execute returns a
             # card that replaces the presser's own view.
-            logger.info("card from a shared conversation's Submit not shown: %s", for_log(verb))
+            logger.info("card from a shared conversation's Submit not shown: %s", verb_for_log(verb))
             return
         replacement = card_activity(card)
         pressed = turn_context.activity.reply_to_id
