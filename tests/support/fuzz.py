@@ -297,7 +297,8 @@ class Corpus:
                 activity = self.mutated(self.random.choice((self.command, self.button, self.roster_event))())
             foreign = self.random.random() < 0.04
             if foreign:
-                activity["channelData"] = dict(activity.get("channelData") or {}, tenant={"id": FOREIGN_TENANT})
+                data = activity.get("channelData")
+                activity["channelData"] = dict(data if isinstance(data, dict) else {}, tenant={"id": FOREIGN_TENANT})
                 if isinstance(activity.get("conversation"), dict):
                     activity["conversation"]["tenantId"] = FOREIGN_TENANT
             yield Case(number, kind, activity, foreign)
