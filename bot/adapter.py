@@ -18,6 +18,7 @@ from botframework.connector import ConnectorClient
 from botframework.connector.auth import AuthenticateRequestResult, ClaimsIdentity, ConnectorFactory
 from msrest.exceptions import ClientRequestError
 
+from bot.auth import SigningKeyStore, authenticate
 from bot.connector_clients import CachingBotFrameworkAuthentication
 from bot.observability.activity_record import mark_turn_failed
 from bot.settings import Settings
@@ -105,9 +106,15 @@ class ForumAdapter(CloudAdapter):
         # Connector and user-token clients built once per service URL and app id, not per turn.
         self.authentication = CachingBotFrameworkAuthentication(bot_framework_authentication(settings))
         super().__init__(self.authentication)
+        self.signing_keys = SigningKeyStore()
+        """This app's OpenID signing keys (see ``bot/auth.py``); tests swap its ``fetch``."""
         self._settings = settings
         self._conversation_state = conversation_state
         self.on_turn_error = self._on_turn_error
+
+    async def authenticate(self, activity: Activity, auth_header: str) -> AuthenticateRequestResult:
+        """Validate the request's token; raises ``Unauthorized`` or ``SigningKeysUnavailable``."""
+        return await authenticate(self.authentication, self.signing_keys, activity, auth_header)
 
     async def _on_turn_error(self, turn_context: TurnContext, error: Exception) -> None:
         activity = turn_context.activity

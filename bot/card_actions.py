@@ -9,6 +9,7 @@ Every card puts its verb in its data under ``VERB_KEY``.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,10 +17,31 @@ from botbuilder.core import TurnContext
 
 from bot.turn import CardActionHandler, TurnInfo, card_activity
 from forum.i18n import tr
+from forum.untrusted import for_log
 
 logger = logging.getLogger(__name__)
 
 VERB_KEY = "verb"
+_VERB_SHAPE = re.compile(r"[a-z][a-z0-9_./-]{0,63}")
+
+
+def verb_for_log(verb: object) -> str:
+    """A verb for a log line: as given when it is shaped like one, else only that it is not
+    (an unknown verb is card data someone typed or forged: it stays out of the log)."""
+    return for_log(verb) if isinstance(verb, str) and _VERB_SHAPE.fullmatch(verb) else "(not a verb)"
+
+
+class BadCardData(ValueError):
+    """Raised by a handler for card data it cannot use (a forged, stale or garbled card).
+
+    Why an exception: the answer differs by how the button came: an Execute gets an invoke
+    error response (``application/vnd.microsoft.error``: Teams shows the text on the card and
+    keeps its buttons), a Submit a chat line. Nothing has changed when it is raised.
+    """
+
+    def __init__(self, message_key: str) -> None:
+        super().__init__(message_key)
+        self.message_key = message_key
 
 
 @dataclass(frozen=True)
@@ -60,6 +82,14 @@ class CardActionRouter:
             raise ValueError(f"card verb {verb!r} registered twice")
         self._handlers[verb] = handler
 
+    def knows(self, verb: str) -> bool:
+        return verb in self._handlers
+
+    @property
+    def verbs(self) -> tuple[str, ...]:
+        """Every registered verb (the permission and fuzz tests press each one)."""
+        return tuple(self._handlers)
+
     def refuse(self, error: type[Exception], message_key: str) -> None:
         """Answer ``error`` from any button with the text of ``message_key``."""
         self._refusals[error] = message_key
@@ -67,6 +97,7 @@ class CardActionRouter:
     async def _run(
         self, handler: CardActionHandler, turn_context: TurnContext, turn: TurnInfo, data: dict[str, Any]
     ) -> dict[str, Any] | None:
+        """Run ``handler``; refusals are answered here, ``BadCardData`` goes to the caller."""
         try:
             return await handler(turn_context, turn, data)
         except tuple(self._refusals) as error:
@@ -78,9 +109,10 @@ class CardActionRouter:
     async def handle_execute(
         self, turn_context: TurnContext, turn: TurnInfo, verb: str, data: dict[str, Any]
     ) -> dict[str, Any] | None:
+        """Action.Execute: the card replacing the presser's view, or None; raises ``BadCardData``."""
         handler = self._handlers.get(verb)
         if handler is None:
-            logger.warning("unknown card verb %r", verb)
+            logger.warning("unknown card verb %s", verb_for_log(verb))
             await turn_context.send_activity(tr(turn.locale, "unknown.hint"))
             return None
         return await self._run(handler, turn_context, turn, data)
@@ -90,11 +122,22 @@ class CardActionRouter:
         pressed (``replyToId`` names it), as Execute would, or else is sent anew."""
         verb = value.get(VERB_KEY)
         if not isinstance(verb, str) or verb not in self._handlers:
-            logger.warning("card submit without a known verb: %r", verb)
+            logger.warning("card submit without a known verb: %s", verb_for_log(verb))
             await turn_context.send_activity(tr(turn.locale, "unknown.hint"))
             return
-        card = await self._run(self._handlers[verb], turn_context, turn, value)
+        try:
+            card = await self._run(self._handlers[verb], turn_context, turn, value)
+        except BadCardData as error:
+            logger.info("card data refused: %s", verb_for_log(verb))
+            await turn_context.send_activity(tr(turn.locale, error.message_key))
+            return
         if card is None:
+            return
+        if not turn.is_personal:
+            # A Submit replacing the pressed card in a channel would replace it for everyone
+            # (anyone could forge one against the announcement); only an Execute returns a
+            # card that replaces the presser's own view.
+            logger.info("card from a shared conversation's Submit not shown: %s", verb_for_log(verb))
             return
         replacement = card_activity(card)
         pressed = turn_context.activity.reply_to_id

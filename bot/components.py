@@ -96,3 +96,4 @@ async def bot_context(app: web.Application) -> AsyncIterator[None]:
     silence_known_sdk_noise()  # the bot's own turns, also where configure_logging did not run (tests)
     app[BOT] = build_bot(app[SETTINGS], app[DATABASE])
     yield
+    app[BOT].adapter.signing_keys.close()

@@ -11,13 +11,14 @@ from collections.abc import Collection
 from http import HTTPStatus
 
 from botbuilder.core import ConversationState, InvokeResponse, TurnContext
+from botbuilder.core.serializer_helper import deserializer_helper
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.schema import ChannelAccount, ErrorResponseException
 from botbuilder.schema.teams import TeamInfo as SdkTeamInfo
 from botbuilder.schema.teams import TeamsChannelAccount
-from msrest.exceptions import HttpOperationError
+from msrest.exceptions import DeserializationError, HttpOperationError
 
-from bot.card_actions import CardActionRouter, read_action
+from bot.card_actions import BadCardData, CardActionRouter, read_action
 from bot.commands import COMMANDS, CommandSpec, parse_command
 from bot.references import channel_reference_of, member_of, reference_of, team_of, tenant_of
 from bot.turn import CommandHandler, TurnInfo, invoke_message, send_card
@@ -27,6 +28,7 @@ from forum.i18n import N_, normalize_locale, resolve_locale, tr
 from forum.people.permissions import NotCoordinatorError
 from forum.people.roster import Actor, Roster
 from forum.types import MemberInfo, TeamInfo
+from forum.untrusted import for_log
 from storage.transactions import DatabaseBusyError
 
 logger = logging.getLogger(__name__)
@@ -120,7 +122,7 @@ class ForumBot(TeamsActivityHandler):
         if isinstance(activity.value, dict) and not (activity.text or "").strip():
             await self.card_actions.handle_submit(turn_context, turn, activity.value)
             return
-        text = TurnContext.remove_recipient_mention(activity) if activity.entities else (activity.text or "")
+        text = TurnContext.remove_recipient_mention(activity) if activity.entities and activity.text else activity.text
         if not (text or "").strip():
             return
         command = parse_command(text or "", tuple(self._specs))
@@ -131,7 +133,10 @@ class ForumBot(TeamsActivityHandler):
         if spec.coordinators_only and not turn.actor.is_coordinator:
             await turn_context.send_activity(tr(turn.locale, "refused.coordinator_only"))
             return
-        await self._commands[command.name](turn_context, turn, command.argument)
+        try:
+            await self._commands[command.name](turn_context, turn, command.argument)
+        except NotCoordinatorError:  # the domain's own check (its transaction rolled back)
+            await turn_context.send_activity(tr(turn.locale, "refused.coordinator_only"))
 
     async def _learn_member_details(self, turn_context: TurnContext, tenant: str | None) -> Actor | None:
         """Ask the roster API who this 1:1 user is; None when it cannot say.
@@ -164,10 +169,15 @@ class ForumBot(TeamsActivityHandler):
         """
         activity = turn_context.activity
         if activity.name != "adaptiveCard/action":
-            return await super().on_invoke_activity(turn_context)
+            try:  # the SDK answers 501 for what the bot does not implement…
+                return await super().on_invoke_activity(turn_context)
+            except DeserializationError:  # …and raises for a value of the wrong shape
+                return InvokeResponse(status=int(HTTPStatus.BAD_REQUEST))
         action = read_action(activity.value)
         if action is None:
             return InvokeResponse(status=int(HTTPStatus.OK), body=invoke_message(400, "BadRequest", "malformed action"))
+        if not self.card_actions.knows(action.verb):
+            return InvokeResponse(status=int(HTTPStatus.OK), body=invoke_message(400, "BadRequest", "unknown verb"))
         try:
             turn = await self.turn_info(turn_context)
             card = await self.card_actions.handle_execute(turn_context, turn, action.verb, action.data)
@@ -176,6 +186,9 @@ class ForumBot(TeamsActivityHandler):
             logger.warning("invoke %s: database busy, answered 503", activity.id)
             message = tr(self._activity_locale(turn_context), "error.busy")
             return InvokeResponse(status=int(HTTPStatus.OK), body=invoke_message(503, "ServiceUnavailable", message))
+        except BadCardData as error:
+            message = tr(turn.locale, error.message_key)
+            return InvokeResponse(status=int(HTTPStatus.OK), body=invoke_message(400, "BadRequest", message))
         if card is None:
             return InvokeResponse(status=int(HTTPStatus.OK), body=invoke_message(200, "", ""))
         return InvokeResponse(
@@ -195,6 +208,31 @@ class ForumBot(TeamsActivityHandler):
         team = team_of(turn_context.activity)
         if team:
             await self._roster.deactivate_forum(team["id"])
+
+    async def on_teams_members_added_dispatch(
+        self, members_added: list[ChannelAccount], team_info: SdkTeamInfo, turn_context: TurnContext
+    ) -> None:
+        """The SDK's, except that a member the roster API does not know is skipped: the SDK
+        raises on any answer but ConversationNotFound, failing the turn for everyone added."""
+        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        accounts: list[TeamsChannelAccount] = []
+        for member in members_added:
+            if member.additional_properties or member.id == bot_id:
+                accounts.append(deserializer_helper(TeamsChannelAccount, member))
+                continue
+            try:
+                accounts.append(await TeamsInfo.get_member(turn_context, member.id))
+            except ErrorResponseException as exc:
+                code = exc.error.error.code if exc.error and exc.error.error else None
+                if code == "ConversationNotFound":  # not a team's roster (the SDK's own fallback)
+                    accounts.append(
+                        TeamsChannelAccount(id=member.id, name=member.name, aad_object_id=member.aad_object_id)
+                    )
+                else:
+                    logger.info("an added member is not on the roster: %s", for_log(code))
+            except (HttpOperationError, OSError) as exc:
+                logger.info("an added member could not be looked up: %s", type(exc).__name__)
+        await self.on_teams_members_added(accounts, team_info, turn_context)
 
     async def on_teams_members_added(
         self, teams_members_added: list[TeamsChannelAccount], team_info: SdkTeamInfo, turn_context: TurnContext
@@ -240,7 +278,7 @@ class ForumBot(TeamsActivityHandler):
                 details = await TeamsInfo.get_team_details(turn_context, team_id)
                 name = details.name or ""
             except Exception as exc:  # noqa: BLE001 - a name is nice to have, not needed
-                logger.warning("team details for %s unavailable: %s", team_id, exc)
+                logger.warning("team details unavailable: %s", type(exc).__name__)
         registration = await self._roster.register_forum(
             TeamInfo(
                 team_id=team_id,

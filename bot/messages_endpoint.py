@@ -15,12 +15,21 @@ from typing import Any
 from aiohttp import web
 from botbuilder.core import Bot
 from botbuilder.schema import Activity
-from jwt.exceptions import PyJWTError
 from msrest.exceptions import DeserializationError
 from msrest.serialization import Model
 
 from bot.adapter import ForumAdapter
-from bot.observability.activity_record import ERROR, UNAUTHORIZED, ActivityObserver, recorded_activity
+from bot.auth import SigningKeysUnavailable, Unauthorized
+from bot.edge import InputRefused, bounded_activity, bounded_json, typed_fields
+from bot.observability.activity_record import (
+    ERROR,
+    FOREIGN_TENANT,
+    UNAUTHORIZED,
+    UNAVAILABLE,
+    ActivityObserver,
+    recorded_activity,
+)
+from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -35,9 +44,30 @@ def _invoke_body(body: Any) -> Any:
     return body
 
 
+def _tenants_of(body: dict[str, Any]) -> set[str | None]:
+    """Every tenant the activity names: channel data's and the conversation's must all be allowed.
+
+    Read from the JSON itself: the SDK's model maps the conversation's ``tenantID`` while
+    Teams sends ``tenantId``, so the deserialized activity may lose it.
+    """
+    named: set[str | None] = set()
+    channel_data = body.get("channelData")
+    tenant = channel_data.get("tenant") if isinstance(channel_data, dict) else None
+    if isinstance(tenant, dict):
+        named.add(tenant.get("id") if isinstance(tenant.get("id"), str) else None)
+    conversation = body.get("conversation")
+    for key in ("tenantId", "tenantID"):
+        value = conversation.get(key) if isinstance(conversation, dict) else None
+        if value is not None:
+            named.add(value if isinstance(value, str) else None)
+    return named or {None}
+
+
 def messages_handler(
-    adapter: ForumAdapter, bot: Bot, max_body_bytes: int, observer: ActivityObserver | None = None
+    adapter: ForumAdapter, bot: Bot, settings: Settings, observer: ActivityObserver | None = None
 ) -> Any:
+    max_body_bytes = settings.max_body_bytes
+
     async def handle_messages(request: web.Request) -> web.Response:
         if request.content_type != "application/json":
             return _problem(415, "Content-Type must be application/json")
@@ -50,26 +80,39 @@ def messages_handler(
         if len(raw) > max_body_bytes:
             return _problem(413, f"body over {max_body_bytes} bytes")
         try:
-            body = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            body = bounded_json(json.loads(raw))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
             return _problem(400, "body is not JSON")
+        except InputRefused as exc:
+            return _problem(400, f"body refused: {exc}")
         if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
             return _problem(400, "body is not a Bot Framework activity (no type)")
         try:
-            activity = Activity().deserialize(body)
+            activity = Activity().deserialize(typed_fields(body))
         except (DeserializationError, ValueError, TypeError, AttributeError) as exc:
             return _problem(400, f"body is not a Bot Framework activity: {type(exc).__name__}")
-        if activity.conversation is None or not activity.conversation.id or not activity.service_url:
-            return _problem(400, "activity needs conversation.id and serviceUrl")
+        try:
+            bounded_activity(activity)
+        except InputRefused as exc:
+            return _problem(400, f"activity refused: {exc}")
         auth_header = request.headers.get("Authorization", "")
         with recorded_activity(activity, observer) as record:
             try:
-                invoke_response = await adapter.process_activity(auth_header, activity, bot.on_turn)
-            except (PermissionError, PyJWTError):
-                # The SDK raises PermissionError for a bad token but lets a token
-                # that is not even a JWT escape as a PyJWT error: both are 401.
+                authenticated = await adapter.authenticate(activity, auth_header)
+            except Unauthorized:
                 record.outcome = UNAUTHORIZED
                 return _problem(401, "unauthorized")
+            except SigningKeysUnavailable:
+                record.outcome = UNAVAILABLE
+                response = _problem(503, "signing keys unavailable, try again")
+                response.headers["Retry-After"] = "30"
+                return response
+            if not all(settings.tenant_allowed(tenant) for tenant in _tenants_of(body)):
+                # Before any turn: no row, no reply. The tenant id is in the activity line.
+                record.outcome = FOREIGN_TENANT
+                return _problem(403, "tenant not served")
+            try:
+                invoke_response = await adapter.process_activity(authenticated, activity, bot.on_turn)
             except Exception:
                 record.outcome = ERROR
                 logger.exception("activity %s (%s) failed outside the turn", activity.id, activity.type)

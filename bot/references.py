@@ -13,6 +13,10 @@ from botbuilder.schema import Activity, ChannelAccount, ConversationReference
 from botbuilder.schema.teams import TeamsChannelAccount
 
 from forum.types import MemberInfo
+from forum.untrusted import clean_name, clean_text, sane_id
+
+MAX_EMAIL_LENGTH = 320
+MAX_GUID_LENGTH = 64
 
 
 def reference_of(activity: Activity) -> dict[str, Any]:
@@ -44,13 +48,16 @@ def reference_from_json(data: dict[str, Any]) -> ConversationReference:
 
 
 def member_of(account: ChannelAccount | TeamsChannelAccount, tenant_id: str | None) -> MemberInfo:
+    """A member as the domain stores them, bounded to what both databases hold (the roster
+    API's answers too: a name over 255 characters or with a NUL must not lock anyone out)."""
     email = getattr(account, "email", None) or getattr(account, "user_principal_name", None)
+    email = clean_text(email, MAX_EMAIL_LENGTH).strip().lower() or None
     return MemberInfo(
         teams_user_id=account.id,
-        name=account.name or "",
-        aad_object_id=getattr(account, "aad_object_id", None),
-        email=email.lower() if email else None,
-        tenant_id=tenant_id,
+        name=clean_name(account.name),
+        aad_object_id=sane_id(getattr(account, "aad_object_id", None), MAX_GUID_LENGTH),
+        email=email,
+        tenant_id=sane_id(tenant_id, MAX_GUID_LENGTH),
     )
 
 

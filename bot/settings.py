@@ -7,6 +7,7 @@ patching ``os.environ`` behind the code's back.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import re
@@ -70,11 +71,32 @@ class Settings:
     teams_website_url: str = ""
     teams_privacy_url: str = ""
     teams_terms_url: str = ""
+    allowed_tenants: tuple[str, ...] = ()
+    """``ALLOWED_TENANTS``; empty: see ``tenant_allow_list``."""
+    allow_unauthenticated_public: bool = False
+    """``ALLOW_UNAUTHENTICATED_PUBLIC=1``: local mode may listen on a non-loopback address."""
 
     @property
     def local_mode(self) -> bool:
         """No app id means no Azure credentials: the Playground/Emulator mode."""
         return not self.app_id
+
+    @property
+    def tenant_allow_list(self) -> frozenset[str]:
+        """The tenants whose activities are served; empty means any.
+
+        ``ALLOWED_TENANTS`` if set, else a single-tenant bot's own tenant: its Azure identity
+        is valid only there, so activities from elsewhere are nobody's forum.
+        """
+        if self.allowed_tenants:
+            return frozenset(tenant.lower() for tenant in self.allowed_tenants)
+        if self.app_id and self.app_type != "MultiTenant" and self.app_tenant_id:
+            return frozenset({self.app_tenant_id.lower()})
+        return frozenset()
+
+    def tenant_allowed(self, tenant_id: str | None) -> bool:
+        allowed = self.tenant_allow_list
+        return not allowed or (tenant_id is not None and tenant_id.lower() in allowed)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -139,6 +161,17 @@ class Settings:
         app_type = get("MicrosoftAppType", DEFAULT_APP_TYPE)
         app_tenant_id = env.get("MicrosoftAppTenantId", "").strip()
         _check_app_identity(app_id, app_type, app_tenant_id)
+        allowed_tenants = tuple(item.strip() for item in env.get("ALLOWED_TENANTS", "").split(",") if item.strip())
+        for tenant in allowed_tenants:
+            if not _GUID.match(tenant):
+                raise SettingsError(f"ALLOWED_TENANTS must list tenant GUIDs, not {tenant!r}")
+        allow_public = bool(_flag(env, "ALLOW_UNAUTHENTICATED_PUBLIC"))
+        if not app_id and not allow_public and not _is_loopback(host):
+            raise SettingsError(
+                f"HOST={host} without MicrosoftAppId would serve unauthenticated requests to other "
+                "hosts (local mode checks no tokens): set MicrosoftAppId, or HOST=127.0.0.1, or "
+                "ALLOW_UNAUTHENTICATED_PUBLIC=1 if you really mean it"
+            )
         log_format = get("LOG_FORMAT", "text").lower()
         if log_format not in LOG_FORMATS:
             raise SettingsError(f"LOG_FORMAT must be one of {LOG_FORMATS}, not {log_format!r}")
@@ -170,6 +203,8 @@ class Settings:
             teams_website_url=get("TEAMS_APP_WEBSITE_URL", ""),
             teams_privacy_url=get("TEAMS_APP_PRIVACY_URL", ""),
             teams_terms_url=get("TEAMS_APP_TERMS_URL", ""),
+            allowed_tenants=allowed_tenants,
+            allow_unauthenticated_public=allow_public,
         )
 
 
@@ -209,6 +244,15 @@ def _check_app_identity(app_id: str, app_type: str, tenant_id: str) -> None:
         raise SettingsError(f"MicrosoftAppType {app_type} needs MicrosoftAppTenantId (the Entra tenant's id)")
     if tenant_id and not _GUID.match(tenant_id):
         raise SettingsError(f"MicrosoftAppTenantId must be a GUID, not {tenant_id!r}")
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost may resolve anywhere
 
 
 def _optional_port(value: str) -> int | None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from forum.untrusted import parse_int
+
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 CARD_VERSION = "1.5"
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -105,15 +107,9 @@ def execute(
 
 
 def id_in(data: dict[str, Any], key: str) -> int | None:
-    """A record id a card put in its data (an int, or digits if a client made it a string)."""
-    value = data.get(key)
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and len(value.strip()) <= 12:
-        return int(value.strip())
-    return None
+    """A record id a card put in its data (an int, or ASCII digits if a client made it a string),
+    within what an ``Integer`` column holds; anything else is None (``forum.untrusted.parse_int``)."""
+    return parse_int(data.get(key), minimum=1)
 
 
 def open_url(title: str, url: str) -> Element:

@@ -77,14 +77,18 @@ def _on_sqlite_begin(connection: Any) -> None:
 
 
 def create_engine(url: str) -> AsyncEngine:
-    """Create the async engine; SQLite gets WAL, foreign keys and a busy timeout."""
+    """Create the async engine; SQLite gets WAL, foreign keys and a busy timeout.
+
+    ``hide_parameters``: a database error's message (and so its traceback in the log) must
+    not carry the statement's parameters, which are people's names, e-mails and free text.
+    """
     if is_sqlite(url):
         _ensure_sqlite_folder(url)
-        engine = create_async_engine(url)
+        engine = create_async_engine(url, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
         event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
         return engine
-    return create_async_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return create_async_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, hide_parameters=True)
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from botbuilder.core import TurnContext
 
+from bot.card_actions import BadCardData
 from bot.meetings.replies import MeetingReplies, wants_reply_card
 from bot.turn import TurnInfo
 from cards.elements import Element
@@ -47,8 +48,7 @@ class MeetingButtons(MeetingReplies):
         """Record the answer; the presser gets their own view back, the channel card new counts."""
         choice = parse_rsvp(data)
         if choice is None:
-            await turn_context.send_activity(tr(turn.locale, "meeting.card_invalid"))
-            return None
+            raise BadCardData(N_("meeting.card_invalid"))
         note, warning = tr(turn.locale, "rsvp.thanks"), False
         try:
             outcome = await self.service.answer(turn.actor, choice.meeting_id, choice.answer)
@@ -90,8 +90,7 @@ class MeetingButtons(MeetingReplies):
     async def post(self, turn_context: TurnContext, turn: TurnInfo, data: dict[str, Any]) -> CardReply:
         meeting_id = meeting_id_of(data)
         if meeting_id is None:
-            await turn_context.send_activity(tr(turn.locale, "meeting.card_invalid"))
-            return None
+            raise BadCardData(N_("meeting.card_invalid"))
         note = tr(turn.locale, "meeting.post.done")
         try:
             await self.service.post(turn.actor, meeting_id)
@@ -116,8 +115,7 @@ class MeetingButtons(MeetingReplies):
     async def edit(self, turn_context: TurnContext, turn: TurnInfo, data: dict[str, Any]) -> CardReply:
         meeting_id = meeting_id_of(data)
         if meeting_id is None:
-            await turn_context.send_activity(tr(turn.locale, "meeting.card_invalid"))
-            return None
+            raise BadCardData(N_("meeting.card_invalid"))
         try:
             meeting = await self.service.editable(turn.actor, meeting_id)
         except MeetingCancelledError:
@@ -195,8 +193,7 @@ class MeetingButtons(MeetingReplies):
     async def confirm_cancel(self, turn_context: TurnContext, turn: TurnInfo, data: dict[str, Any]) -> CardReply:
         meeting_id = meeting_id_of(data)
         if meeting_id is None:
-            await turn_context.send_activity(tr(turn.locale, "meeting.card_invalid"))
-            return None
+            raise BadCardData(N_("meeting.card_invalid"))
         meeting, changed = await self.service.cancel(turn.actor, meeting_id)
         if changed and meeting.is_announced:
             self.kick()

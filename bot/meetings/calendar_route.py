@@ -16,7 +16,7 @@ from forum.meetings.model import MeetingNotFoundError
 
 logger = logging.getLogger(__name__)
 
-CALENDAR_ROUTE = r"/calendar/{token:[A-Za-z0-9_-]{16,64}}/meeting-{number:\d{1,6}}.ics"
+CALENDAR_ROUTE = r"/calendar/{token:[A-Za-z0-9_-]{16,64}}/meeting-{number:[0-9]{1,6}}.ics"
 """Matches ``forum.meetings.calendar.calendar_path``."""
 
 

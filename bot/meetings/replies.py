@@ -20,7 +20,9 @@ from cards.meetings.activities import MeetingCards, card_message
 from cards.meetings.announcement import AnnouncementView, announcement_card
 from cards.meetings.preview import meeting_preview_card
 from forum.i18n import tr
+from forum.meetings.model import MAX_MEETING_NUMBER
 from forum.meetings.service import MeetingService, MeetingStanding
+from forum.untrusted import parse_int
 from storage.types import utcnow
 
 logger = logging.getLogger(__name__)
@@ -93,10 +95,16 @@ class MeetingReplies:
 def parse_meeting_number(argument: str) -> int | None:
     """``3``, ``#3`` or ``nro 3`` → 3; anything else → None."""
     words = argument.replace("#", " ").split()
-    digits = [word for word in words if word.isdigit()]
-    if len(digits) != 1 or len(digits[0]) > 6:
+    # ``str.isdigit`` says yes to '²' and '①' (which ``int`` refuses): only ASCII digits count.
+    numbers = [number for number in map(_meeting_number, words) if number is not None]
+    looks_numeric = [word for word in words if word.isdigit()]
+    if len(numbers) != 1 or len(looks_numeric) != 1:
         return None
-    return int(digits[0])
+    return numbers[0]
+
+
+def _meeting_number(word: str) -> int | None:
+    return parse_int(word, minimum=1, maximum=MAX_MEETING_NUMBER)
 
 
 def wants_reply_card(turn_context: TurnContext, turn: TurnInfo) -> bool:

@@ -53,10 +53,16 @@ class PeopleCommands:
 
 
 def mentioned_user(turn_context: TurnContext) -> str | None:
-    """The Teams id of the first @mentioned person who is not the bot."""
+    """The Teams id of the first @mentioned person who is not the bot.
+
+    The SDK's ``get_mentions`` returns plain ``Entity`` objects (no ``mentioned`` attribute:
+    it is in ``additional_properties``), whatever its annotation says.
+    """
     activity = turn_context.activity
     bot_id = activity.recipient.id if activity.recipient else None
     for mention in TurnContext.get_mentions(activity):
-        if mention.mentioned is not None and mention.mentioned.id and mention.mentioned.id != bot_id:
-            return str(mention.mentioned.id)
+        mentioned = (getattr(mention, "additional_properties", None) or {}).get("mentioned")
+        mentioned_id = mentioned.get("id") if isinstance(mentioned, dict) else None
+        if isinstance(mentioned_id, str) and mentioned_id and mentioned_id != bot_id:
+            return mentioned_id
     return None

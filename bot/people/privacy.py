@@ -15,6 +15,7 @@ from typing import Any
 
 from botbuilder.core import TurnContext
 
+from bot.card_actions import BadCardData
 from bot.people.commands import mentioned_user
 from bot.settings import Settings
 from bot.turn import TurnInfo, send_card
@@ -98,8 +99,7 @@ class PrivacyCommands:
     ) -> dict[str, Any] | None:
         person_id = person_id_of(data)
         if person_id is None:
-            await turn_context.send_activity(tr(turn.locale, "unknown.hint"))
-            return None
+            raise BadCardData(N_("unknown.hint"))
         if person_id == turn.actor.person.id:
             await self._service.forget_me(turn.actor)
             return forget_done_card(turn.locale)

@@ -20,10 +20,12 @@ from forum.meetings.model import (
     ERROR_THEME_MISSING,
     ERROR_TIME_MISSING,
     MAX_ADDRESS_LENGTH,
+    MAX_MEETING_NUMBER,
     MAX_THEME_LENGTH,
     MAX_URL_LENGTH,
     MeetingField,
 )
+from forum.untrusted import parse_int
 
 FIELD_LABELS: dict[MeetingField, str] = {
     MeetingField.NUMBER: N_("meeting.form.number"),
@@ -65,8 +67,9 @@ def _number_input(values: MeetingInput, locale: str) -> Element:
         "isRequired": True,
         "errorMessage": tr(locale, "meeting.error.number_invalid"),
     }
-    if values.number.isdigit():
-        element["value"] = int(values.number)
+    number = parse_int(values.number, minimum=1, maximum=MAX_MEETING_NUMBER)
+    if number is not None:
+        element["value"] = number
     return element
 
 

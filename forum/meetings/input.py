@@ -17,10 +17,12 @@ from forum.meetings.model import (
     ERROR_NUMBER_INVALID,
     ERROR_TIME_INVALID,
     ERROR_TIME_MISSING,
+    MAX_MEETING_NUMBER,
     Meeting,
     MeetingDraft,
     MeetingField,
 )
+from forum.untrusted import parse_int
 
 DEFAULT_RSVP_TIME = time(16, 0)
 
@@ -60,10 +62,8 @@ def input_to_draft(values: MeetingInput, time_zone: str) -> tuple[MeetingDraft |
     zone = ZoneInfo(time_zone)
     errors: dict[str, str] = {}
 
-    number = 0
-    try:
-        number = int(values.number.strip())
-    except ValueError:
+    number = parse_int(values.number, minimum=1, maximum=MAX_MEETING_NUMBER) or 0
+    if not number:
         errors[MeetingField.NUMBER] = ERROR_NUMBER_INVALID
 
     day: date | None = None

@@ -57,6 +57,8 @@ ERROR_BAD_URL = N_("meeting.error.bad_url")
 ERROR_IN_PAST = N_("meeting.error.in_past")
 ERROR_DEADLINE_AFTER_START = N_("meeting.error.deadline_after_start")
 ERROR_NUMBER_INVALID = N_("meeting.error.number_invalid")
+MAX_MEETING_NUMBER = 999_999
+"""Meetings are numbered 1, 2, 3…; the calendar route and the commands read at most six digits."""
 ERROR_NUMBER_TAKEN = N_("meeting.error.number_taken")
 ERROR_DATE_MISSING = N_("meeting.error.date_missing")
 ERROR_DATE_INVALID = N_("meeting.error.date_invalid")
@@ -184,7 +186,7 @@ def validate_draft(
     a past meeting is allowed (see ``update_meeting``).
     """
     errors: dict[str, str] = {}
-    if draft.number < 1:
+    if not 1 <= draft.number <= MAX_MEETING_NUMBER:
         errors[MeetingField.NUMBER] = ERROR_NUMBER_INVALID
     theme = draft.theme.strip()
     if not theme:

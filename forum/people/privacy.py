@@ -20,6 +20,7 @@ from forum.people.permissions import NotCoordinatorError
 from forum.people.personal_data import Description, PersonalDataExport, PersonalDataRegistry
 from forum.people.roster import Actor
 from forum.signing import InvalidLinkError, LinkSigner
+from forum.untrusted import parse_int
 from storage import roster_repository as repo
 
 logger = logging.getLogger(__name__)
@@ -67,11 +68,11 @@ class PrivacyService:
 
     async def export_for_token(self, token: str, now: datetime) -> dict[str, Any]:
         """The JSON download behind a link; ``InvalidLinkError`` for a bad, expired or orphaned one."""
-        subject = self._signer.peek(token)
-        if not subject.isdigit():
+        person_id = parse_int(self._signer.peek(token), minimum=1)
+        if person_id is None:
             raise InvalidLinkError("not a person's link")
         async with self._sessions() as session:
-            person = await repo.person_by_id(session, int(subject))
+            person = await repo.person_by_id(session, person_id)
             if person is None:
                 raise InvalidLinkError("the person is gone")
             self._signer.verify(EXPORT_PURPOSE, token, now=now, binding=person.teams_user_id)

@@ -39,7 +39,9 @@ async def test_execute_invoke_returns_card_body_not_500(driver: Driver) -> None:
 
 async def test_execute_with_unknown_verb_or_malformed_value_is_answered(driver: Driver) -> None:
     status, body = await driver.post(card_execute(driver.service_url, MATTI, "no/such/verb", {}))
-    assert status == 200 and body["statusCode"] == 200
+    # An error response (Teams shows it on the card), never a card taking the buttons away.
+    assert status == 200 and body["statusCode"] == 400
+    assert body["type"] == "application/vnd.microsoft.error"
     activity = card_execute(driver.service_url, MATTI, "x", {})
     activity["value"] = {"action": "not an object"}
     status, body = await driver.post(activity)
