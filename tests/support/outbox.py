@@ -18,11 +18,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.adapter import ForumAdapter
+from bot.delivery.limiter import TeamsCalls, TeamsCallsMiddleware
 from bot.delivery.proactive import ProactiveSender
 from bot.delivery.worker import OutboxWorker, WorkerConfig
 from bot.settings import Settings
 from forum.delivery.outbox_delivery import OutboxDelivery
-from forum.delivery.rate_limit import SendPacer
+from forum.delivery.rate_limit import TeamsLimits
 from storage.models import ForumRow, OutboxMessageRow, PersonRow
 from tests.support.activities import BOT, TEAM_ID, TENANT_ID
 from tests.support.fake_connector import FakeConnector
@@ -126,10 +127,12 @@ def make_worker(
     delivery: OutboxDelivery | None = None,
 ) -> OutboxWorker:
     adapter = ForumAdapter(Settings(), ConversationState(MemoryStorage()))
+    calls = TeamsCalls(TeamsLimits(clock.monotonic), sleep=clock.sleep)
+    adapter.use(TeamsCallsMiddleware(calls))
     return OutboxWorker(
         delivery or OutboxDelivery(sessions),
-        ProactiveSender(adapter, ""),
-        pacer=SendPacer(clock.monotonic),
+        ProactiveSender(adapter, "", calls),
+        calls=calls,
         config=config or WorkerConfig(record_retry_seconds=0.01),
         clock=clock,
         sleep=clock.sleep,
