@@ -26,7 +26,9 @@ logger = logging.getLogger("foorumibotti")
 
 async def _messages(request: web.Request) -> web.StreamResponse:
     parts = request.app[BOT]
-    handler = messages_handler(parts.adapter, parts.bot, request.app[SETTINGS].max_body_bytes, request.app[METRICS])
+    handler = messages_handler(
+        parts.adapter, parts.bot, request.app[SETTINGS].max_body_bytes, request.app[METRICS], parts.inbound
+    )
     return await handler(request)
 
 

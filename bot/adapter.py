@@ -2,7 +2,11 @@
 
 Why here: a failing turn must leave nothing half-done in the conversation
 (its dialog state is cleared) and must tell the person, in their language,
-that it failed, while the log keeps the activity id to find the cause.
+that it failed, while the log keeps the activity id to find the cause. A turn
+that failed because the database is away says so instead ("not saved, try
+again in a minute"); neither is ever posted into a channel, where everyone
+would read it: in a 1:1 it is a reply, for a card button an invoke answer that
+only the person who pressed it sees, in a channel nothing.
 """
 
 from __future__ import annotations
@@ -11,10 +15,12 @@ import logging
 from types import SimpleNamespace
 from typing import Any
 
-from botbuilder.core import ConversationState, TurnContext
+from botbuilder.core import ConversationState, InvokeResponse, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import Activity, ActivityTypes
 from botframework.connector.auth import AuthenticateRequestResult, ConnectorFactory, JwtTokenValidation
 
+from bot.delivery.outcome_writer import DATABASE_ERRORS
 from bot.observability.activity_record import mark_turn_failed
 from bot.settings import Settings
 from forum.i18n import resolve_locale, tr
@@ -92,24 +98,54 @@ class ForumAdapter(CloudAdapter):
 
     async def _on_turn_error(self, turn_context: TurnContext, error: Exception) -> None:
         activity = turn_context.activity
-        mark_turn_failed()
-        logger.error(
-            "turn failed: activity %s (%s) in conversation %s",
-            activity.id,
-            activity.type,
-            activity.conversation.id if activity.conversation else None,
-            exc_info=error,
-        )
+        outage = isinstance(error, DATABASE_ERRORS)
+        if outage:
+            # Not a defect: the database is away. The person is told, nothing was saved.
+            logger.warning(
+                "turn not saved, database unreachable: activity %s (%s): %s",
+                activity.id,
+                activity.type,
+                type(error).__name__,
+            )
+        else:
+            mark_turn_failed()
+            logger.error(
+                "turn failed: activity %s (%s) in conversation %s",
+                activity.id,
+                activity.type,
+                activity.conversation.id if activity.conversation else None,
+                exc_info=error,
+            )
         locale = resolve_locale(activity.locale, default=self._settings.default_locale)
-        try:
-            # BotState.delete pops the cached state without a default (4.17.1),
-            # so it raises KeyError when this turn never loaded it: load first.
-            await self._conversation_state.load(turn_context)
-            await self._conversation_state.delete(turn_context)
-        except Exception:
-            logger.exception("could not clear conversation state after a failed turn")
-        if activity.type == "message" or activity.type == "invoke":
+        if not outage:
             try:
-                await turn_context.send_activity(tr(locale, "error.generic"))
+                # BotState.delete pops the cached state without a default (4.17.1),
+                # so it raises KeyError when this turn never loaded it: load first.
+                await self._conversation_state.load(turn_context)
+                await self._conversation_state.delete(turn_context)
             except Exception:
-                logger.exception("could not tell the user that the turn failed")
+                logger.exception("could not clear conversation state after a failed turn")
+        message = tr(locale, "error.database") if outage else tr(locale, "error.generic")
+        try:
+            if activity.type == "invoke":
+                # Only the person who pressed the button sees an invoke's answer.
+                await turn_context.send_activity(
+                    Activity(
+                        type=ActivityTypes.invoke_response,
+                        value=InvokeResponse(status=200, body=_invoke_message(message)),
+                    )
+                )
+            elif activity.type == "message" and _is_personal(activity):
+                await turn_context.send_activity(message)
+            # In a channel or group chat everyone would read it: nothing is posted there.
+        except Exception:
+            logger.exception("could not tell the user that the turn failed")
+
+
+def _is_personal(activity: Activity) -> bool:
+    conversation = activity.conversation
+    return (conversation.conversation_type if conversation is not None else None) in (None, "personal")
+
+
+def _invoke_message(message: str) -> dict[str, Any]:
+    return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": message}

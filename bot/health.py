@@ -3,6 +3,7 @@ its schema is at the newest migration): what a load balancer asks."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -14,6 +15,9 @@ from storage.migrate import current_revision, head_revision
 
 logger = logging.getLogger(__name__)
 
+READY_TIMEOUT_SECONDS = 3.0
+"""A database that does not answer in this long is as good as away (a hung network)."""
+
 
 async def healthz(_request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
@@ -24,8 +28,9 @@ def readyz_handler(engine: AsyncEngine) -> Any:
 
     async def readyz(_request: web.Request) -> web.Response:
         try:
-            current = await current_revision(engine)
-        except (SQLAlchemyError, OSError) as exc:
+            async with asyncio.timeout(READY_TIMEOUT_SECONDS):
+                current = await current_revision(engine)
+        except (SQLAlchemyError, OSError) as exc:  # TimeoutError is an OSError
             logger.warning("readiness: database unreachable: %s", exc)
             return web.json_response({"status": "database unreachable"}, status=503)
         if current != head:

@@ -18,11 +18,15 @@ from botbuilder.schema import Activity
 from jwt.exceptions import PyJWTError
 from msrest.exceptions import DeserializationError
 from msrest.serialization import Model
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.adapter import ForumAdapter
+from bot.inbound import InboundActivities
 from bot.observability.activity_record import ERROR, UNAUTHORIZED, ActivityObserver, recorded_activity
 
 logger = logging.getLogger(__name__)
+
+DUPLICATE = "duplicate"
 
 
 def _problem(status: int, message: str) -> web.Response:
@@ -35,8 +39,21 @@ def _invoke_body(body: Any) -> Any:
     return body
 
 
+async def _first_time(inbound: InboundActivities, activity: Activity) -> bool:
+    try:
+        return await inbound.first_time(activity)
+    except (SQLAlchemyError, OSError, TimeoutError) as exc:
+        # The database cannot say: handle it; the turn meets the outage and says so.
+        logger.warning("activity %s: cannot check for a redelivery (%s)", activity.id, type(exc).__name__)
+        return True
+
+
 def messages_handler(
-    adapter: ForumAdapter, bot: Bot, max_body_bytes: int, observer: ActivityObserver | None = None
+    adapter: ForumAdapter,
+    bot: Bot,
+    max_body_bytes: int,
+    observer: ActivityObserver | None = None,
+    inbound: InboundActivities | None = None,
 ) -> Any:
     async def handle_messages(request: web.Request) -> web.Response:
         if request.content_type != "application/json":
@@ -63,6 +80,11 @@ def messages_handler(
             return _problem(400, "activity needs conversation.id and serviceUrl")
         auth_header = request.headers.get("Authorization", "")
         with recorded_activity(activity, observer) as record:
+            if inbound is not None and not await _first_time(inbound, activity):
+                record.outcome = DUPLICATE
+                if activity.type == "invoke":
+                    return web.json_response({}, status=200)
+                return web.Response(status=201)
             try:
                 invoke_response = await adapter.process_activity(auth_header, activity, bot.on_turn)
             except (PermissionError, PyJWTError):

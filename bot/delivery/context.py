@@ -66,6 +66,9 @@ async def delivery_context(app: web.Application) -> AsyncIterator[None]:
     app[BOT].bot.register_command("status", DeliveryCommands(app[DATABASE].sessions).status)
     app[BOT].personal_data.register(DeliveryData())
     app[BOT].personal_data.declare_no_personal_data(
+        "replica_heartbeat", "which replicas of the bot run (random ids) and when they last said so"
+    )
+    app[BOT].personal_data.declare_no_personal_data(
         "scheduled_job", "timed work: keys and subjects name meetings and forums, never a person"
     )
     app[DELIVERY] = delivery

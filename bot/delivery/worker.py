@@ -163,6 +163,8 @@ class OutboxWorker:
             sleep=sleep,
         )
         self._unrecorded: dict[int, Sent] = {}
+        self._held: set[int] = set()
+        """Rows claimed by this worker and not finished: never started twice in one process."""
         """Deliveries Teams accepted whose ``sent`` is not written yet: written, never resent."""
         self.send_seconds = self._config.initial_send_seconds
         """How long one send keeps its slot in flight, on average lately (waits for the limiter excluded)."""
@@ -172,6 +174,11 @@ class OutboxWorker:
     @property
     def calls(self) -> TeamsCalls:
         return self._calls
+
+    @property
+    def in_flight(self) -> int:
+        """Sends started and not yet committed: what a kill now could repeat."""
+        return self._in_flight.busy
 
     def in_flight_target(self) -> int:
         """Sends in flight that keep this replica's share of the tenant budget full."""
@@ -190,23 +197,32 @@ class OutboxWorker:
         tails: dict[str, asyncio.Task[GroupResult]] = {}
         tasks: list[asyncio.Task[GroupResult]] = []
         waiting = _Waiting()
-        for _ in range(self._config.max_rounds):
-            await waiting.below(max(self._in_flight.size, self._config.batch_size // 2))
-            try:
-                batch = await self._delivery.claim(
-                    self._clock(), limit=self._config.batch_size, lease=self._config.lease
-                )
-            except DATABASE_ERRORS as exc:
-                logger.warning("outbox claim failed, will try again next tick: %s", exc)
-                break
-            if not batch:
-                break
-            for key, group in _grouped(batch).items():
-                waiting.add(len(group))
-                task = asyncio.create_task(self._run_group(group, tails.get(key), waiting))
-                tails[key] = task
-                tasks.append(task)
-        results = await asyncio.gather(*tasks)
+        try:
+            for _ in range(self._config.max_rounds):
+                await waiting.below(max(self._in_flight.size, self._config.batch_size // 2))
+                try:
+                    batch = await self._delivery.claim(
+                        self._clock(), limit=self._config.batch_size, lease=self._config.lease
+                    )
+                except DATABASE_ERRORS as exc:
+                    logger.warning("outbox claim failed, will try again next tick: %s", exc)
+                    break
+                if not batch:
+                    break
+                # A row whose lease ran out while it still waited here comes back in a
+                # later claim: it is this drain's already, and must not go twice.
+                batch = [message for message in batch if message.id not in self._held]
+                self._held.update(message.id for message in batch)
+                for key, group in _grouped(batch).items():
+                    waiting.add(len(group))
+                    task = asyncio.create_task(self._run_group(group, tails.get(key), waiting))
+                    tails[key] = task
+                    tasks.append(task)
+            results = await asyncio.gather(*tasks)
+        except asyncio.CancelledError:  # shutdown: no send of this drain goes on behind our back
+            for task in tasks:
+                task.cancel()
+            raise
         return sum(result.delivered for result in results)
 
     async def process(self, batch: list[ClaimedMessage]) -> int:
@@ -228,6 +244,7 @@ class OutboxWorker:
             if held is not None:
                 rest = tuple(m.id for m in group[index:])
                 waiting.done(len(rest))
+                self._held.difference_update(rest)
                 await self._writer.write(Release(rest, held))
                 break
             message = claimed
@@ -237,6 +254,7 @@ class OutboxWorker:
                 outcome = await self._deliver_one(message)
             finally:
                 waiting.done(1)
+                self._held.discard(message.id)
             if isinstance(outcome, Delivered):
                 delivered += 1
                 opened = outcome.created_personal_reference or opened
