@@ -16,6 +16,7 @@ from bot.components import BOT, DATABASE, SETTINGS, Database
 from bot.delivery.commands import DeliveryCommands
 from bot.delivery.limiter import TeamsCalls, TeamsCallsMiddleware, use_http_threads
 from bot.delivery.proactive import ProactiveSender
+from bot.delivery.replicas import Replicas
 from bot.delivery.scheduler import DeliveryPump
 from bot.delivery.worker import OutboxWorker, WorkerConfig
 from bot.settings import Settings
@@ -24,6 +25,7 @@ from forum.delivery.jobs import JobDispatcher, JobRegistry
 from forum.delivery.outbox_delivery import OutboxDelivery
 from forum.delivery.personal_data import DeliveryData
 from forum.delivery.rate_limit import TeamsLimits
+from storage.locks import SCHEDULER_TICK_LOCK, advisory_lock
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,13 @@ def build_delivery(settings: Settings, database: Database, adapter: ForumAdapter
     calls = TeamsCalls(TeamsLimits(time.monotonic))
     adapter.use(TeamsCallsMiddleware(calls))  # every call of every turn, replies and outbox alike
     worker = OutboxWorker(outbox, ProactiveSender(adapter, settings.app_id, calls), calls=calls)
-    pump = DeliveryPump(dispatcher, worker, settings.dispatch_interval_seconds)
+    pump = DeliveryPump(
+        dispatcher,
+        worker,
+        settings.dispatch_interval_seconds,
+        tick_lock=lambda: advisory_lock(database.engine, SCHEDULER_TICK_LOCK),
+        replicas=Replicas(database.sessions, calls.limits),
+    )
     return Delivery(jobs=jobs, renderers=renderers, dispatcher=dispatcher, worker=worker, pump=pump)
 
 
@@ -73,6 +81,8 @@ async def delivery_context(app: web.Application) -> AsyncIterator[None]:
     )
     app[DELIVERY] = delivery
     executor = use_http_threads(WorkerConfig().max_in_flight + INTERACTIVE_HTTP_THREADS)
+    if delivery.pump.replicas is not None:
+        await delivery.pump.replicas.beat()  # this replica's share before its first send
     delivery.pump.start()
     yield
     await delivery.pump.stop()

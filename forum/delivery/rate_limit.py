@@ -246,7 +246,7 @@ class UnlimitedLimits(TeamsLimits):
     """No pacing at all: for benchmarks that measure the machinery, not Teams' limits."""
 
     def __init__(self) -> None:
-        super().__init__(lambda: 0.0)
+        super().__init__(lambda: 0.0, tenant_rate=1e9, tenant_burst=1e9)
 
     def reserve(self, conversation: str | None, tenant: str) -> float:
         return 0.0
