@@ -18,7 +18,14 @@ from typing import Any
 from botbuilder.core import ConversationState, InvokeResponse, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity, ActivityTypes
-from botframework.connector.auth import AuthenticateRequestResult, ConnectorFactory, JwtTokenValidation
+from botframework.connector import ConnectorClient
+from botframework.connector.auth import (
+    AuthenticateRequestResult,
+    ClaimsIdentity,
+    ConnectorFactory,
+    JwtTokenValidation,
+)
+from msrest.exceptions import ClientRequestError
 
 from bot.delivery.outcome_writer import DATABASE_ERRORS
 from bot.observability.activity_record import mark_turn_failed
@@ -28,7 +35,68 @@ from forum.i18n import resolve_locale, tr
 logger = logging.getLogger(__name__)
 
 
-class CachedConnectors(ConnectorFactory):  # type: ignore[misc]
+# Teams gives up on a bot that has not answered /api/messages in ~15 s. A turn makes at most a
+# few Bot Connector calls (look the sender up, reply), so each call is bounded: 2 s to connect,
+# 5 s to read, and no retry inside the call (msrest's default is 3 retries with backoff on
+# connection errors and 5xx, ~10 s against an unreachable serviceUrl). Retrying is the outbox
+# worker's job, with its own backoff and time limit; nothing retries a reply once the turn answered.
+CONNECT_TIMEOUT_SECONDS = 2.0
+READ_TIMEOUT_SECONDS = 5.0
+
+
+class BoundedConnectorFactory(ConnectorFactory):
+    """The SDK's connector factory, with every client's timeouts bounded and its retries off."""
+
+    def __init__(self, inner: ConnectorFactory) -> None:
+        self._inner = inner
+
+    async def create(self, service_url: str, audience: str | None = None) -> ConnectorClient:
+        client = await self._inner.create(service_url, audience)
+        client.config.connection.timeout = (CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS)
+        # No retries: a transport error fails at once (as msrest's ClientRequestError, which the
+        # outbox counts as transient), every response (5xx too) comes back as it came, so the
+        # caller sees Teams' own status code. In place: the client's requests session already
+        # holds this very Retry object (msrest applies it when the sender is built).
+        policy = client.config.retry_policy.policy
+        policy.total = policy.connect = policy.read = policy.status = 0
+        policy.status_forcelist = frozenset()
+        return client
+
+
+class BoundedBotFrameworkAuthentication(ConfigurationBotFrameworkAuthentication):
+    """The configuration-based authentication whose connector factory is bounded."""
+
+    def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
+        """Proactive sends (the outbox worker) get their clients here."""
+        return BoundedConnectorFactory(super().create_connector_factory(claims_identity))
+
+    async def authenticate_request(self, activity: Activity, auth_header: str) -> AuthenticateRequestResult:
+        """Turns get their clients from the factory the authentication result carries."""
+        result = await super().authenticate_request(activity, auth_header)
+        if result.connector_factory is not None:
+            result.connector_factory = BoundedConnectorFactory(result.connector_factory)
+        return result
+
+
+def _connector_unreachable(error: BaseException) -> ClientRequestError | None:
+    """The transport failure (refused, timed out, DNS) behind ``error``, if that is what it was."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ClientRequestError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _cause(error: BaseException) -> str:
+    """The innermost reason in one line, e.g. ``ConnectionRefusedError: [Errno 111] ...``."""
+    inner = error
+    while inner.__cause__ is not None or inner.__context__ is not None:
+        inner = inner.__cause__ or inner.__context__  # type: ignore[assignment]
+    return f"{type(inner).__name__}: {inner}".splitlines()[0][:300]
+
+
+class CachedConnectors(ConnectorFactory):
     """One connector client per service URL and audience, kept for the process's life.
 
     Why: CloudAdapter builds a new ``ConnectorClient`` for every turn, and msrest 0.7's
@@ -51,8 +119,8 @@ class CachedConnectors(ConnectorFactory):  # type: ignore[misc]
         return client
 
 
-class ForumAuthentication(ConfigurationBotFrameworkAuthentication):  # type: ignore[misc]
-    """The SDK's authentication, handing out cached connector clients (one bot, one app id)."""
+class ForumAuthentication(BoundedBotFrameworkAuthentication):
+    """Bounded connector clients, kept per service URL (one bot, one app id)."""
 
     def __init__(self, configuration: Any) -> None:
         super().__init__(configuration)
@@ -99,6 +167,7 @@ class ForumAdapter(CloudAdapter):
     async def _on_turn_error(self, turn_context: TurnContext, error: Exception) -> None:
         activity = turn_context.activity
         outage = isinstance(error, DATABASE_ERRORS)
+        unreachable = None if outage else _connector_unreachable(error)
         if outage:
             # Not a defect: the database is away. The person is told, nothing was saved.
             logger.warning(
@@ -107,6 +176,19 @@ class ForumAdapter(CloudAdapter):
                 activity.type,
                 type(error).__name__,
             )
+        elif unreachable is not None:
+            mark_turn_failed()
+            # The Bot Connector could not be reached: one line, not a traceback per try, and no
+            # "something went wrong" reply, which would only wait for the same timeout again.
+            logger.error(
+                "turn failed: activity %s (%s): Bot Connector at %s unreachable: %s",
+                activity.id,
+                activity.type,
+                activity.service_url,
+                _cause(unreachable),
+            )
+            await self._clear_state(turn_context)
+            return
         else:
             mark_turn_failed()
             logger.error(
@@ -116,15 +198,8 @@ class ForumAdapter(CloudAdapter):
                 activity.conversation.id if activity.conversation else None,
                 exc_info=error,
             )
+            await self._clear_state(turn_context)
         locale = resolve_locale(activity.locale, default=self._settings.default_locale)
-        if not outage:
-            try:
-                # BotState.delete pops the cached state without a default (4.17.1),
-                # so it raises KeyError when this turn never loaded it: load first.
-                await self._conversation_state.load(turn_context)
-                await self._conversation_state.delete(turn_context)
-            except Exception:
-                logger.exception("could not clear conversation state after a failed turn")
         message = tr(locale, "error.database") if outage else tr(locale, "error.generic")
         try:
             if activity.type == "invoke":
@@ -140,6 +215,15 @@ class ForumAdapter(CloudAdapter):
             # In a channel or group chat everyone would read it: nothing is posted there.
         except Exception:
             logger.exception("could not tell the user that the turn failed")
+
+    async def _clear_state(self, turn_context: TurnContext) -> None:
+        try:
+            # BotState.delete pops the cached state without a default (4.17.1),
+            # so it raises KeyError when this turn never loaded it: load first.
+            await self._conversation_state.load(turn_context)
+            await self._conversation_state.delete(turn_context)
+        except Exception:
+            logger.exception("could not clear conversation state after a failed turn")
 
 
 def _is_personal(activity: Activity) -> bool:
