@@ -4,7 +4,9 @@ Why here, before the turn: Teams redelivers an activity it got no timely answer
 for (and either replica may receive it), so a slow RSVP could otherwise count
 twice or a command answer twice. The key is a hash of channel, conversation and
 activity id (the table names no one). When the database cannot say, the activity
-is handled: the turn then meets the outage and tells the person so.
+is handled: the turn then meets the outage and tells the person so. Invokes (card
+buttons) are left out by the endpoint: Teams waits for their answer body, and
+their handlers are idempotent (one RSVP per person, one post per card).
 """
 
 from __future__ import annotations

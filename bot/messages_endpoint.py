@@ -80,10 +80,10 @@ def messages_handler(
             return _problem(400, "activity needs conversation.id and serviceUrl")
         auth_header = request.headers.get("Authorization", "")
         with recorded_activity(activity, observer) as record:
-            if inbound is not None and not await _first_time(inbound, activity):
+            # Invokes (card buttons) are not deduplicated: Teams waits for their answer
+            # body, and each one is idempotent (one RSVP per person, one post per card).
+            if inbound is not None and activity.type != "invoke" and not await _first_time(inbound, activity):
                 record.outcome = DUPLICATE
-                if activity.type == "invoke":
-                    return web.json_response({}, status=200)
                 return web.Response(status=201)
             try:
                 invoke_response = await adapter.process_activity(auth_header, activity, bot.on_turn)

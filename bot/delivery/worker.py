@@ -225,12 +225,6 @@ class OutboxWorker:
             raise
         return sum(result.delivered for result in results)
 
-    async def process(self, batch: list[ClaimedMessage]) -> int:
-        """Deliver a claimed batch: one task per conversation, in order within each."""
-        waiting = _Waiting()
-        results = await asyncio.gather(*(self._run_group(group, None, waiting) for group in _grouped(batch).values()))
-        return sum(result.delivered for result in results)
-
     async def _run_group(
         self, group: list[ClaimedMessage], before: asyncio.Task[GroupResult] | None, waiting: _Waiting
     ) -> GroupResult:
