@@ -4,32 +4,28 @@ Why here: a failing turn must leave nothing half-done in the conversation
 (its dialog state is cleared) and must tell the person, in their language,
 that it failed, while the log keeps the activity id to find the cause. A turn
 that failed because the database is away says so instead ("not saved, try
-again in a minute"); neither is ever posted into a channel, where everyone
-would read it: in a 1:1 it is a reply, for a card button an invoke answer that
-only the person who pressed it sees, in a channel nothing.
+again in a minute"); neither is posted into a channel or group chat, where
+everyone would read it: a 1:1 reply, or the invoke's answer to the presser.
 """
 
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from types import SimpleNamespace
-from typing import Any
 
 from botbuilder.core import ConversationState, InvokeResponse, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity, ActivityTypes
 from botframework.connector import ConnectorClient
-from botframework.connector.auth import (
-    AuthenticateRequestResult,
-    ClaimsIdentity,
-    ConnectorFactory,
-    JwtTokenValidation,
-)
+from botframework.connector.auth import AuthenticateRequestResult, ClaimsIdentity, ConnectorFactory
 from msrest.exceptions import ClientRequestError
 
+from bot.connector_clients import CachingBotFrameworkAuthentication
 from bot.delivery.outcome_writer import DATABASE_ERRORS
 from bot.observability.activity_record import mark_turn_failed
 from bot.settings import Settings
+from bot.turn import invoke_message
 from forum.i18n import resolve_locale, tr
 
 logger = logging.getLogger(__name__)
@@ -96,55 +92,6 @@ def _cause(error: BaseException) -> str:
     return f"{type(inner).__name__}: {inner}".splitlines()[0][:300]
 
 
-class CachedConnectors(ConnectorFactory):
-    """One connector client per service URL and audience, kept for the process's life.
-
-    Why: CloudAdapter builds a new ``ConnectorClient`` for every turn, and msrest 0.7's
-    client configuration (and the user-token client's, made for every proactive turn)
-    alone costs about 10 ms of CPU (its retry policy filters 999
-    status codes through a 500-entry list). At 40 calls a second that was a third of a
-    core. The older ``BotFrameworkAdapter`` cached its clients the same way; credentials
-    refresh their own tokens.
-    """
-
-    def __init__(self, inner: ConnectorFactory, cache: dict[tuple[str, str | None], Any]) -> None:
-        self._inner = inner
-        self._cache = cache
-
-    async def create(self, service_url: str, audience: str | None = None) -> Any:
-        key = (service_url, audience)
-        client = self._cache.get(key)
-        if client is None:
-            client = self._cache[key] = await self._inner.create(service_url, audience)
-        return client
-
-
-class ForumAuthentication(BoundedBotFrameworkAuthentication):
-    """Bounded connector clients, kept per service URL (one bot, one app id)."""
-
-    def __init__(self, configuration: Any) -> None:
-        super().__init__(configuration)
-        self._connectors: dict[tuple[str, str | None], Any] = {}
-        self._token_clients: dict[str, Any] = {}
-
-    async def authenticate_request(self, activity: Any, auth_header: str) -> AuthenticateRequestResult:
-        result: AuthenticateRequestResult = await super().authenticate_request(activity, auth_header)
-        if result.connector_factory is not None:
-            result.connector_factory = CachedConnectors(result.connector_factory, self._connectors)
-        return result
-
-    def create_connector_factory(self, claims_identity: Any) -> ConnectorFactory:
-        return CachedConnectors(super().create_connector_factory(claims_identity), self._connectors)
-
-    async def create_user_token_client(self, claims_identity: Any) -> Any:
-        """Kept per app id, as the connectors: the adapter asks for one in every proactive turn."""
-        key = JwtTokenValidation.get_app_id_from_claims(claims_identity.claims) or ""
-        client = self._token_clients.get(key)
-        if client is None:
-            client = self._token_clients[key] = await super().create_user_token_client(claims_identity)
-        return client
-
-
 def bot_framework_authentication(settings: Settings) -> ConfigurationBotFrameworkAuthentication:
     # The SDK's only path without credentials (local mode) is its MultiTenant one; a
     # SingleTenant configuration without an app id raises at start.
@@ -154,12 +101,14 @@ def bot_framework_authentication(settings: Settings) -> ConfigurationBotFramewor
         APP_TYPE="MultiTenant" if settings.local_mode else settings.app_type,
         APP_TENANTID=settings.app_tenant_id,
     )
-    return ForumAuthentication(config)
+    return BoundedBotFrameworkAuthentication(config)
 
 
 class ForumAdapter(CloudAdapter):
     def __init__(self, settings: Settings, conversation_state: ConversationState) -> None:
-        super().__init__(bot_framework_authentication(settings))
+        # Connector and user-token clients built once per service URL and app id, not per turn.
+        self.authentication = CachingBotFrameworkAuthentication(bot_framework_authentication(settings))
+        super().__init__(self.authentication)
         self._settings = settings
         self._conversation_state = conversation_state
         self.on_turn_error = self._on_turn_error
@@ -167,7 +116,6 @@ class ForumAdapter(CloudAdapter):
     async def _on_turn_error(self, turn_context: TurnContext, error: Exception) -> None:
         activity = turn_context.activity
         outage = isinstance(error, DATABASE_ERRORS)
-        unreachable = None if outage else _connector_unreachable(error)
         if outage:
             # Not a defect: the database is away. The person is told, nothing was saved.
             logger.warning(
@@ -176,21 +124,21 @@ class ForumAdapter(CloudAdapter):
                 activity.type,
                 type(error).__name__,
             )
-        elif unreachable is not None:
-            mark_turn_failed()
-            # The Bot Connector could not be reached: one line, not a traceback per try, and no
-            # "something went wrong" reply, which would only wait for the same timeout again.
-            logger.error(
-                "turn failed: activity %s (%s): Bot Connector at %s unreachable: %s",
-                activity.id,
-                activity.type,
-                activity.service_url,
-                _cause(unreachable),
-            )
-            await self._clear_state(turn_context)
-            return
         else:
             mark_turn_failed()
+            unreachable = _connector_unreachable(error)
+            if unreachable is not None:
+                # The Bot Connector could not be reached: one line, not a traceback per try, and no
+                # "something went wrong" reply, which would only wait for the same timeout again.
+                logger.error(
+                    "turn failed: activity %s (%s): Bot Connector at %s unreachable: %s",
+                    activity.id,
+                    activity.type,
+                    activity.service_url,
+                    _cause(unreachable),
+                )
+                await self._clear_state(turn_context)
+                return
             logger.error(
                 "turn failed: activity %s (%s) in conversation %s",
                 activity.id,
@@ -203,13 +151,9 @@ class ForumAdapter(CloudAdapter):
         message = tr(locale, "error.database") if outage else tr(locale, "error.generic")
         try:
             if activity.type == "invoke":
-                # Only the person who pressed the button sees an invoke's answer.
-                await turn_context.send_activity(
-                    Activity(
-                        type=ActivityTypes.invoke_response,
-                        value=InvokeResponse(status=200, body=_invoke_message(message)),
-                    )
-                )
+                # Answered to the presser as the invoke's error, never posted in the channel; and
+                # never the SDK's bare 501 for an invoke that got no response.
+                await turn_context.send_activity(_invoke_error(message))
             elif activity.type == "message" and _is_personal(activity):
                 await turn_context.send_activity(message)
             # In a channel or group chat everyone would read it: nothing is posted there.
@@ -231,5 +175,6 @@ def _is_personal(activity: Activity) -> bool:
     return (conversation.conversation_type if conversation is not None else None) in (None, "personal")
 
 
-def _invoke_message(message: str) -> dict[str, Any]:
-    return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": message}
+def _invoke_error(message: str) -> Activity:
+    body = invoke_message(500, "InternalServerError", message)
+    return Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=int(HTTPStatus.OK), body=body))

@@ -76,6 +76,7 @@ async def meetings_context(app: web.Application) -> AsyncIterator[None]:
         service=MeetingService(app[DATABASE].sessions, quiet_default=app[SETTINGS].quiet_hours),
         cards=cards,
         kick=delivery.kick,
+        kick_soon=delivery.kick_soon,
     )
     register_meeting_features(app[BOT].bot, delivery, parts)
     app[BOT].personal_data.register(MeetingsData())

@@ -34,6 +34,9 @@ class MeetingFeatureParts:
     service: MeetingService
     cards: MeetingCards
     kick: Kick
+    kick_soon: Kick | None = None
+    """For the channel card's updates: a moment later, so a burst of answers is one update
+    (``CARD_UPDATE_DELAY_SECONDS``); ``kick`` when not given."""
 
 
 class MeetingReplies:
@@ -41,6 +44,7 @@ class MeetingReplies:
         self.service = parts.service
         self.cards = parts.cards
         self.kick = parts.kick
+        self.kick_soon = parts.kick_soon or parts.kick
 
     def personal_card(
         self, standing: MeetingStanding, turn: TurnInfo, note: str | None = None, *, warning: bool = False

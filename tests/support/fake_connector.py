@@ -31,6 +31,7 @@ class Recorded:
     body: Any
     faulted: bool = False
     """Answered with an injected fault (nothing happened on the fake Teams side)."""
+    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
@@ -143,7 +144,9 @@ class FakeConnector:
         parts = [p for p in request.path.split("/") if p]
         conversation_id = parts[2] if len(parts) > 2 and parts[1] == "conversations" else None
         activity_id = parts[4] if len(parts) > 4 and parts[3] == "activities" else None
-        record = Recorded(request.method, request.path, conversation_id, activity_id, body)
+        record = Recorded(
+            request.method, request.path, conversation_id, activity_id, body, headers=dict(request.headers)
+        )
         self.requests.append(record)
         fault = self._fault_for(request)
         if fault is None and self.limits is not None:

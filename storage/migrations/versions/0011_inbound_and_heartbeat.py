@@ -2,7 +2,7 @@
 replica_heartbeat (live replicas split the tenant's budget of calls to Teams)
 
 Revision ID: 0011
-Revises: 0010
+Revises: 0014 (re-chained after main's polls; the coordinator may re-chain)
 Create Date: 2026-12-02
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0010"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
