@@ -31,7 +31,7 @@ logger = logging.getLogger("foorumibotti")
 
 async def _messages(request: web.Request) -> web.StreamResponse:
     parts = request.app[BOT]
-    handler = messages_handler(parts.adapter, parts.bot, request.app[SETTINGS], request.app[METRICS])
+    handler = messages_handler(parts.adapter, parts.bot, request.app[SETTINGS], request.app[METRICS], parts.inbound)
     return await handler(request)
 
 

@@ -15,7 +15,7 @@ messages spread over those chats:
 
 Prints messages/s and p50/p95 per-send latency of each, and the ratio. By
 default the worker's pacing is off, so the figures show the machinery's own
-cost; ``--teams-limits`` turns Teams' limits on (about 45 messages/s per
+cost; ``--teams-limits`` turns Teams' limits on (40 requests/s per
 tenant), which then dominates. ``--latency-ms`` makes the fake Teams answer
 that much later, as the real one does over the internet: then the worker's
 concurrent sends matter. A SQLite temp file by default; with
@@ -45,13 +45,14 @@ from botbuilder.schema import Activity  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker  # noqa: E402
 
 from bot.adapter import ForumAdapter  # noqa: E402
+from bot.delivery.limiter import TeamsCalls, TeamsCallsMiddleware, use_http_threads  # noqa: E402
 from bot.delivery.proactive import ProactiveSender  # noqa: E402
 from bot.delivery.worker import OutboxWorker, WorkerConfig  # noqa: E402
 from bot.references import reference_from_json  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from forum.delivery.outbox import PersonTarget, enqueue_message  # noqa: E402
 from forum.delivery.outbox_delivery import OutboxDelivery  # noqa: E402
-from forum.delivery.rate_limit import SendPacer, UnlimitedPacer  # noqa: E402
+from forum.delivery.rate_limit import TeamsLimits, UnlimitedLimits  # noqa: E402
 from storage.database import create_engine, create_session_factory  # noqa: E402
 from storage.migrate import upgrade_to_head  # noqa: E402
 from storage.models import ForumRow, PersonRow  # noqa: E402
@@ -140,6 +141,7 @@ async def enqueue_all(
 
 async def run(args: argparse.Namespace) -> None:
     logging.basicConfig(level=logging.WARNING)
+    use_http_threads(WorkerConfig().max_in_flight + 16)  # as the app does
     tmp = tempfile.TemporaryDirectory()
     url = args.database_url or f"sqlite+aiosqlite:///{Path(tmp.name) / 'bench.db'}"
     engine = create_engine(url)
@@ -160,9 +162,11 @@ async def run(args: argparse.Namespace) -> None:
         fake.clear()
 
         enqueue_seconds = await enqueue_all(sessions, forum_id, people, run_id, args.messages)
-        pacer = SendPacer(time.monotonic) if args.teams_limits else UnlimitedPacer()
+        limits = TeamsLimits(time.monotonic) if args.teams_limits else UnlimitedLimits()
+        calls = TeamsCalls(limits)
+        adapter.use(TeamsCallsMiddleware(calls))
         worker = OutboxWorker(
-            OutboxDelivery(sessions), ProactiveSender(adapter, ""), pacer=pacer, config=WorkerConfig()
+            OutboxDelivery(sessions), ProactiveSender(adapter, "", calls), calls=calls, config=WorkerConfig()
         )
         worker.stats.keep_latencies = True
         started = time.perf_counter()
@@ -185,7 +189,7 @@ async def run(args: argparse.Namespace) -> None:
     total_rate = sent / (enqueue_seconds + drain_seconds)
     print(f"{args.messages} messages to {args.conversations} conversations, database {backend}")
     print(
-        f"pacing: {'Teams limits (6/s per conversation, 45/s per tenant)' if args.teams_limits else 'off'}; "
+        f"pacing: {'Teams limits (all per conversation, 40/s per tenant)' if args.teams_limits else 'off'}; "
         f"fake Teams answers after {args.latency_ms:.0f} ms"
     )
     print(

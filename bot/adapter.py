@@ -2,7 +2,10 @@
 
 Why here: a failing turn must leave nothing half-done in the conversation
 (its dialog state is cleared) and must tell the person, in their language,
-that it failed, while the log keeps the activity id to find the cause.
+that it failed, while the log keeps the activity id to find the cause. A turn
+that failed because the database is away says so instead ("not saved, try
+again in a minute"); neither is posted into a channel or group chat, where
+everyone would read it: a 1:1 reply, or the invoke's answer to the presser.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from msrest.exceptions import ClientRequestError
 
 from bot.auth import SigningKeyStore, authenticate
 from bot.connector_clients import CachingBotFrameworkAuthentication
+from bot.delivery.outcome_writer import DATABASE_ERRORS
 from bot.observability.activity_record import mark_turn_failed
 from bot.settings import Settings
 from bot.turn import invoke_message
@@ -118,36 +122,48 @@ class ForumAdapter(CloudAdapter):
 
     async def _on_turn_error(self, turn_context: TurnContext, error: Exception) -> None:
         activity = turn_context.activity
-        mark_turn_failed()
-        unreachable = _connector_unreachable(error)
-        if unreachable is not None:
-            # The Bot Connector could not be reached: one line, not a traceback per try, and no
-            # "something went wrong" reply, which would only wait for the same timeout again.
-            logger.error(
-                "turn failed: activity %s (%s): Bot Connector at %s unreachable: %s",
+        outage = isinstance(error, DATABASE_ERRORS)
+        if outage:
+            # Not a defect: the database is away. The person is told, nothing was saved.
+            logger.warning(
+                "turn not saved, database unreachable: activity %s (%s): %s",
                 activity.id,
                 activity.type,
-                activity.service_url,
-                _cause(unreachable),
+                type(error).__name__,
+            )
+        else:
+            mark_turn_failed()
+            unreachable = _connector_unreachable(error)
+            if unreachable is not None:
+                # The Bot Connector could not be reached: one line, not a traceback per try, and no
+                # "something went wrong" reply, which would only wait for the same timeout again.
+                logger.error(
+                    "turn failed: activity %s (%s): Bot Connector at %s unreachable: %s",
+                    activity.id,
+                    activity.type,
+                    activity.service_url,
+                    _cause(unreachable),
+                )
+                await self._clear_state(turn_context)
+                return
+            logger.error(
+                "turn failed: activity %s (%s) in conversation %s",
+                activity.id,
+                activity.type,
+                activity.conversation.id if activity.conversation else None,
+                exc_info=error,
             )
             await self._clear_state(turn_context)
-            return
-        logger.error(
-            "turn failed: activity %s (%s) in conversation %s",
-            activity.id,
-            activity.type,
-            activity.conversation.id if activity.conversation else None,
-            exc_info=error,
-        )
         locale = resolve_locale(activity.locale, default=self._settings.default_locale)
-        await self._clear_state(turn_context)
+        message = tr(locale, "error.database") if outage else tr(locale, "error.generic")
         try:
             if activity.type == "invoke":
                 # Answered to the presser as the invoke's error, never posted in the channel; and
                 # never the SDK's bare 501 for an invoke that got no response.
-                await turn_context.send_activity(_invoke_error(tr(locale, "error.generic")))
-            elif activity.type == "message":
-                await turn_context.send_activity(tr(locale, "error.generic"))
+                await turn_context.send_activity(_invoke_error(message))
+            elif activity.type == "message" and _is_personal(activity):
+                await turn_context.send_activity(message)
+            # In a channel or group chat everyone would read it: nothing is posted there.
         except Exception:
             logger.exception("could not tell the user that the turn failed")
 
@@ -159,6 +175,11 @@ class ForumAdapter(CloudAdapter):
             await self._conversation_state.delete(turn_context)
         except Exception:
             logger.exception("could not clear conversation state after a failed turn")
+
+
+def _is_personal(activity: Activity) -> bool:
+    conversation = activity.conversation
+    return (conversation.conversation_type if conversation is not None else None) in (None, "personal")
 
 
 def _invoke_error(message: str) -> Activity:

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.adapter import ForumAdapter
 from bot.handler import ForumBot
+from bot.inbound import InboundActivities
 from bot.logging_setup import silence_known_sdk_noise
 from bot.people.commands import PeopleCommands
 from bot.settings import Settings
@@ -45,6 +46,8 @@ class BotParts:
     bot: ForumBot
     personal_data: PersonalDataRegistry
     """Each wing registers its personal-data provider here from its ``*_context``."""
+    inbound: InboundActivities
+    """Activities already handled: a redelivery is not handled twice."""
 
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -69,6 +72,7 @@ def build_bot(settings: Settings, database: Database) -> BotParts:
         adapter=adapter,
         bot=bot,
         personal_data=PersonalDataRegistry(),
+        inbound=InboundActivities(database.sessions),
     )
 
 

@@ -20,6 +20,7 @@ from msrest.exceptions import DeserializationError, HttpOperationError
 
 from bot.card_actions import BadCardData, CardActionRouter, read_action
 from bot.commands import COMMANDS, CommandSpec, parse_command
+from bot.delivery.limiter import count_call
 from bot.references import channel_reference_of, member_of, reference_of, team_of, tenant_of
 from bot.turn import CommandHandler, TurnInfo, invoke_message, send_card
 from cards.help import help_card
@@ -147,6 +148,7 @@ class ForumBot(TeamsActivityHandler):
         """
         activity = turn_context.activity
         try:
+            await count_call(turn_context)
             details = await TeamsInfo.get_member(turn_context, activity.from_property.id)
         except (ErrorResponseException, HttpOperationError, OSError) as exc:
             # No Teams id here: the log keeps no one's identifiers at INFO.
@@ -275,6 +277,7 @@ class ForumBot(TeamsActivityHandler):
         name = str(team.get("name") or "")
         if not name:
             try:
+                await count_call(turn_context)
                 details = await TeamsInfo.get_team_details(turn_context, team_id)
                 name = details.name or ""
             except Exception as exc:  # noqa: BLE001 - a name is nice to have, not needed
@@ -302,6 +305,7 @@ class ForumBot(TeamsActivityHandler):
         members: list[MemberInfo] = []
         token: str | None = None
         while True:
+            await count_call(turn_context)
             page = await TeamsInfo.get_paged_members(turn_context, token, ROSTER_PAGE_SIZE)
             members.extend(member_of(m, tenant) for m in page.members or [])
             token = page.continuation_token

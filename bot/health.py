@@ -9,6 +9,7 @@ Alembic context, whose INFO lines flooded the log), and only a *change* of state
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -19,6 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage.migrate import head_revision, stored_revision
 
 logger = logging.getLogger(__name__)
+
+READY_TIMEOUT_SECONDS = 3.0
+"""A database that does not answer in this long is as good as away (a hung network)."""
 
 
 async def healthz(_request: web.Request) -> web.Response:
@@ -43,8 +47,9 @@ class Readiness:
         """The status code and body of ``/readyz``."""
         head = self.head
         try:
-            current = await stored_revision(engine)
-        except (SQLAlchemyError, OSError) as exc:
+            async with asyncio.timeout(READY_TIMEOUT_SECONDS):
+                current = await stored_revision(engine)
+        except (SQLAlchemyError, OSError) as exc:  # TimeoutError is an OSError
             self._note("database unreachable", f": {exc.__class__.__name__}: {exc}".splitlines()[0])
             return 503, {"status": "database unreachable"}
         if current != head:

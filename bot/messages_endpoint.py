@@ -17,10 +17,12 @@ from botbuilder.core import Bot
 from botbuilder.schema import Activity
 from msrest.exceptions import DeserializationError
 from msrest.serialization import Model
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.adapter import ForumAdapter
 from bot.auth import SigningKeysUnavailable, Unauthorized
 from bot.edge import InputRefused, bounded_activity, bounded_json, typed_fields
+from bot.inbound import InboundActivities
 from bot.observability.activity_record import (
     ERROR,
     FOREIGN_TENANT,
@@ -32,6 +34,8 @@ from bot.observability.activity_record import (
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
+
+DUPLICATE = "duplicate"
 
 
 def _problem(status: int, message: str) -> web.Response:
@@ -63,8 +67,21 @@ def _tenants_of(body: dict[str, Any]) -> set[str | None]:
     return named or {None}
 
 
+async def _first_time(inbound: InboundActivities, activity: Activity) -> bool:
+    try:
+        return await inbound.first_time(activity)
+    except (SQLAlchemyError, OSError, TimeoutError) as exc:
+        # The database cannot say: handle it; the turn meets the outage and says so.
+        logger.warning("activity %s: cannot check for a redelivery (%s)", activity.id, type(exc).__name__)
+        return True
+
+
 def messages_handler(
-    adapter: ForumAdapter, bot: Bot, settings: Settings, observer: ActivityObserver | None = None
+    adapter: ForumAdapter,
+    bot: Bot,
+    settings: Settings,
+    observer: ActivityObserver | None = None,
+    inbound: InboundActivities | None = None,
 ) -> Any:
     max_body_bytes = settings.max_body_bytes
 
@@ -111,6 +128,12 @@ def messages_handler(
                 # Before any turn: no row, no reply. The tenant id is in the activity line.
                 record.outcome = FOREIGN_TENANT
                 return _problem(403, "tenant not served")
+            # After authentication, so that no outsider can mark an id as seen. Invokes
+            # (card buttons) are not deduplicated: Teams waits for their answer body, and
+            # each one is idempotent (one RSVP per person, one post per card).
+            if inbound is not None and activity.type != "invoke" and not await _first_time(inbound, activity):
+                record.outcome = DUPLICATE
+                return web.Response(status=201)
             try:
                 invoke_response = await adapter.process_activity(authenticated, activity, bot.on_turn)
             except Exception:

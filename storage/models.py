@@ -247,3 +247,26 @@ class AppSecretRow(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InboundActivityRow(Base):
+    """An activity from Teams already handled: Teams may deliver one twice.
+
+    The key is a hash of the channel, conversation and activity id, so the table names
+    no one; rows older than a day are pruned (Teams redelivers within seconds).
+    """
+
+    __tablename__ = "inbound_activity"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class ReplicaHeartbeatRow(Base):
+    """A running replica says it lives: the live ones split Teams' tenant budget."""
+
+    __tablename__ = "replica_heartbeat"
+
+    replica_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -5,6 +5,7 @@ register their job kinds on ``app[DELIVERY].jobs`` and their message renderers o
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -13,14 +14,18 @@ from aiohttp import web
 from bot.adapter import ForumAdapter
 from bot.components import BOT, DATABASE, SETTINGS, Database
 from bot.delivery.commands import DeliveryCommands
+from bot.delivery.limiter import TeamsCalls, TeamsCallsMiddleware, use_http_threads
 from bot.delivery.proactive import ProactiveSender
+from bot.delivery.replicas import Replicas
 from bot.delivery.scheduler import DeliveryPump
-from bot.delivery.worker import OutboxWorker
+from bot.delivery.worker import OutboxWorker, WorkerConfig
 from bot.settings import Settings
 from forum.delivery.intents import RendererRegistry
 from forum.delivery.jobs import JobDispatcher, JobRegistry
 from forum.delivery.outbox_delivery import OutboxDelivery
 from forum.delivery.personal_data import DeliveryData
+from forum.delivery.rate_limit import TeamsLimits
+from storage.locks import SCHEDULER_TICK_LOCK, advisory_lock
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,8 @@ class Delivery:
 
 
 DELIVERY = web.AppKey("delivery", Delivery)
+INTERACTIVE_HTTP_THREADS = 16
+"""Threads for the turns' own calls to Teams, besides the outbox's sends in flight."""
 
 
 def build_delivery(settings: Settings, database: Database, adapter: ForumAdapter) -> Delivery:
@@ -53,8 +60,16 @@ def build_delivery(settings: Settings, database: Database, adapter: ForumAdapter
     renderers = RendererRegistry()
     dispatcher = JobDispatcher(database.sessions, jobs)
     outbox = OutboxDelivery(database.sessions, renderers, quiet_hours=settings.quiet_hours)
-    worker = OutboxWorker(outbox, ProactiveSender(adapter, settings.app_id))
-    pump = DeliveryPump(dispatcher, worker, settings.dispatch_interval_seconds)
+    calls = TeamsCalls(TeamsLimits(time.monotonic))
+    adapter.use(TeamsCallsMiddleware(calls))  # every call of every turn, replies and outbox alike
+    worker = OutboxWorker(outbox, ProactiveSender(adapter, settings.app_id, calls), calls=calls)
+    pump = DeliveryPump(
+        dispatcher,
+        worker,
+        settings.dispatch_interval_seconds,
+        tick_lock=lambda: advisory_lock(database.engine, SCHEDULER_TICK_LOCK),
+        replicas=Replicas(database.sessions, calls.limits),
+    )
     return Delivery(
         jobs=jobs,
         renderers=renderers,
@@ -72,9 +87,16 @@ async def delivery_context(app: web.Application) -> AsyncIterator[None]:
     app[BOT].bot.register_command("status", DeliveryCommands(app[DATABASE].sessions).status)
     app[BOT].personal_data.register(DeliveryData())
     app[BOT].personal_data.declare_no_personal_data(
+        "replica_heartbeat", "which replicas of the bot run (random ids) and when they last said so"
+    )
+    app[BOT].personal_data.declare_no_personal_data(
         "scheduled_job", "timed work: keys and subjects name meetings and forums, never a person"
     )
     app[DELIVERY] = delivery
+    executor = use_http_threads(WorkerConfig().max_in_flight + INTERACTIVE_HTTP_THREADS)
+    if delivery.pump.replicas is not None:
+        await delivery.pump.replicas.beat()  # this replica's share before its first send
     delivery.pump.start()
     yield
     await delivery.pump.stop()
+    executor.shutdown(wait=False, cancel_futures=True)

@@ -6,17 +6,26 @@ repeat only the sends that were in flight, not those already accepted.
 Failures, retries and releases are cheaper to lose (the row is tried again)
 and use group commit: outcomes that arrive while a write is in flight are
 written together in the next one. Nothing waits on a timer.
+
+Commits from this process take turns (an asyncio lock): on SQLite a dozen
+concurrent writers would otherwise meet the database's write lock and its busy
+handler's growing sleeps, which turned a 40/s fan-out into seconds per commit;
+one after the other, each takes a millisecond or two. The wait for one's turn
+is noted as queueing (``note_wait``), so the worker does not mistake it for the
+time a send needs and put more sends in flight, which would only lengthen the queue.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.delivery.limiter import note_wait
 from forum.delivery.outbox_delivery import OutboxDelivery, Outcome, Sent
 
 logger = logging.getLogger(__name__)
@@ -39,6 +48,7 @@ class OutcomeWriter:
         self._sleep = sleep
         self._queue: list[tuple[Outcome, asyncio.Future[bool]]] = []
         self._flusher: asyncio.Task[None] | None = None
+        self._turn = asyncio.Lock()
 
     async def write(self, outcome: Outcome) -> bool:
         """True once ``outcome`` is committed; False when the database stayed away."""
@@ -71,7 +81,10 @@ class OutcomeWriter:
     async def _commit(self, outcomes: list[Outcome]) -> bool:
         for attempt in range(1, self._attempts + 1):
             try:
-                await self._delivery.record(outcomes)
+                queued = time.perf_counter()
+                async with self._turn:
+                    note_wait(time.perf_counter() - queued)
+                    await self._delivery.record(outcomes)
                 return True
             except DATABASE_ERRORS as exc:
                 logger.warning("writing %d outcomes failed (try %d): %s", len(outcomes), attempt, exc)

@@ -23,6 +23,7 @@ from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.schema import Activity, ChannelAccount, ConversationParameters, ConversationReference
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
+from bot.delivery.limiter import BACKGROUND_TENANT, TeamsCalls
 from bot.references import reference_from_json
 from forum.delivery.outbox_delivery import ClaimedMessage, Recipient
 
@@ -72,10 +73,16 @@ def send_error_of(error: BaseException) -> SendError:
 
 
 class ProactiveSender:
-    """Turns a claimed outbox message into the one SDK call it needs."""
+    """Turns a claimed outbox message into the one SDK call it needs.
 
-    def __init__(self, adapter: BotAdapter, bot_app_id: str) -> None:
+    Every call it makes is paced as background work by ``calls``: the posts and
+    updates through the adapter's :class:`TeamsCallsMiddleware` (the proactive turn
+    says it is background in its ``turn_state``), the "create conversation" here.
+    """
+
+    def __init__(self, adapter: BotAdapter, bot_app_id: str, calls: TeamsCalls | None = None) -> None:
         self._adapter = adapter
+        self._calls = calls
         # Local mode (Playground, Emulator, tests) has no app id: "" makes the
         # adapter build an unauthenticated connector, which those accept.
         self._bot_app_id = bot_app_id
@@ -84,12 +91,12 @@ class ProactiveSender:
         if message.operation == "update":
             return await self._update(message)
         if message.reference is not None:
-            return await self._post(message.reference, message.activity)
+            return await self._post(message.reference, message.activity, message.tenant_id)
         if message.recipient is not None:
-            return await self._open_and_post(message.recipient, message.activity)
+            return await self._open_and_post(message.recipient, message.activity, message.tenant_id)
         raise SendError(message.problem or "no route")
 
-    async def _post(self, reference_json: dict[str, Any], payload: dict[str, Any]) -> Delivered:
+    async def _post(self, reference_json: dict[str, Any], payload: dict[str, Any], tenant: str) -> Delivered:
         async def post(turn_context: TurnContext) -> Delivered:
             response = await turn_context.send_activity(_activity(payload))
             return Delivered(
@@ -98,7 +105,7 @@ class ProactiveSender:
                 reference=reference_json,
             )
 
-        return await self._continue(reference_json, post)
+        return await self._continue(reference_json, post, tenant)
 
     async def _update(self, message: ClaimedMessage) -> Delivered:
         if message.reference is None or not message.target_activity_id:
@@ -114,9 +121,9 @@ class ProactiveSender:
                 activity_id=target_id, conversation_id=turn_context.activity.conversation.id, reference=reference_json
             )
 
-        return await self._continue(reference_json, replace)
+        return await self._continue(reference_json, replace, message.tenant_id)
 
-    async def _open_and_post(self, recipient: Recipient, payload: dict[str, Any]) -> Delivered:
+    async def _open_and_post(self, recipient: Recipient, payload: dict[str, Any], paced_tenant: str) -> Delivered:
         """Open a 1:1 with someone the bot has never talked to, then post in it.
 
         Teams answers "create conversation" for an existing 1:1 with that same
@@ -138,6 +145,7 @@ class ProactiveSender:
         created: list[dict[str, Any]] = []
 
         async def opened(turn_context: TurnContext) -> None:
+            turn_context.turn_state[BACKGROUND_TENANT] = paced_tenant
             try:
                 reference = TurnContext.get_conversation_reference(turn_context.activity)
                 reference.activity_id = None
@@ -158,6 +166,8 @@ class ProactiveSender:
             except Exception as exc:  # noqa: BLE001 - kept from on_turn_error, raised below
                 failure.append(exc)
 
+        if self._calls is not None:
+            await self._calls.background(None, paced_tenant)
         try:
             await self._adapter.create_conversation(
                 self._bot_app_id, opened, parameters, TEAMS_CHANNEL_ID, recipient.service_url
@@ -172,7 +182,9 @@ class ProactiveSender:
             raise SendError("create conversation ran no callback")
         return outcome[0]
 
-    async def _continue(self, reference_json: dict[str, Any], action: Callable[[TurnContext], Awaitable[T]]) -> T:
+    async def _continue(
+        self, reference_json: dict[str, Any], action: Callable[[TurnContext], Awaitable[T]], tenant: str
+    ) -> T:
         reference: ConversationReference = reference_from_json(reference_json)
         outcome: list[T] = []
         failure: list[BaseException] = []
@@ -181,6 +193,7 @@ class ProactiveSender:
             # The continuation activity carries a random id; left there, the SDK
             # would send our message as a *reply* to that non-existent activity.
             turn_context.activity.id = None
+            turn_context.turn_state[BACKGROUND_TENANT] = tenant
             try:
                 outcome.append(await action(turn_context))
             except Exception as exc:  # noqa: BLE001 - kept from on_turn_error, raised below

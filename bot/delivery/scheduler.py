@@ -10,6 +10,11 @@ called by a request handler right after its enqueue committed) runs a tick
 at once instead of at the next interval; a kick that arrives during a tick
 makes that tick go round once more, so nothing enqueued meanwhile waits for
 the next interval.
+
+Several replicas: each one's tick drains the outbox (rows are claimed with
+``FOR UPDATE SKIP LOCKED``, so they share the work), but the due jobs run under
+a PostgreSQL advisory lock, one replica at a time; a heartbeat job keeps this
+replica's row fresh, so the limiter knows its share of Teams' budget.
 """
 
 from __future__ import annotations
@@ -17,10 +22,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.delivery.outcome_writer import DATABASE_ERRORS
+from bot.delivery.replicas import HEARTBEAT_SECONDS, Replicas
 from bot.delivery.worker import OutboxWorker
 from forum.delivery.jobs import JobDispatcher
 from storage.types import utcnow
@@ -28,6 +36,7 @@ from storage.types import utcnow
 logger = logging.getLogger(__name__)
 
 TICK_JOB_ID = "delivery-tick"
+HEARTBEAT_JOB_ID = "replica-heartbeat"
 STOP_GRACE_SECONDS = 10.0
 
 
@@ -39,8 +48,12 @@ class DeliveryPump:
         interval_seconds: float,
         *,
         clock: Callable[[], datetime] = utcnow,
+        tick_lock: Callable[[], AbstractAsyncContextManager[bool]] | None = None,
+        replicas: Replicas | None = None,
     ) -> None:
         self._dispatcher = dispatcher
+        self._tick_lock = tick_lock
+        self.replicas = replicas
         self._worker = worker
         self._interval = interval_seconds
         self._clock = clock
@@ -66,6 +79,16 @@ class DeliveryPump:
             coalesce=True,
             misfire_grace_time=None,
         )
+        if self.replicas is not None:
+            scheduler.add_job(
+                self.replicas.beat,
+                "interval",
+                seconds=HEARTBEAT_SECONDS,
+                id=HEARTBEAT_JOB_ID,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=None,
+            )
         scheduler.start()
         self._scheduler = scheduler
         logger.info("delivery pump started: a tick every %.1f s", self._interval)
@@ -87,6 +110,8 @@ class DeliveryPump:
             self._soon = None
         for task in list(self._kicks):
             task.cancel()
+        if self.replicas is not None:
+            await self.replicas.leave()
 
     def kick(self) -> None:
         """Send what was just enqueued now, not at the next tick. Call after the commit."""
@@ -134,11 +159,22 @@ class DeliveryPump:
                 if not self._again or self._stopped:
                     return
 
+    async def _run_jobs(self) -> int:
+        """Due jobs, by one replica at a time (the others' ticks skip them and only send)."""
+        if self._tick_lock is None:
+            return await self._dispatcher.run_due(self._clock())
+        async with self._tick_lock() as held:
+            if not held:
+                return 0
+            return await self._dispatcher.run_due(self._clock())
+
     async def _round(self) -> None:
         # Separately guarded: a failing dispatcher must not keep queued messages from going out.
         jobs = sent = 0
         try:
-            jobs = await self._dispatcher.run_due(self._clock())
+            jobs = await self._run_jobs()
+        except DATABASE_ERRORS as exc:
+            logger.warning("running due jobs failed, database unreachable; the next tick tries again: %s", exc)
         except Exception:  # the pump must outlive any one bad tick
             logger.exception("running due jobs failed; the next tick tries again")
         try:

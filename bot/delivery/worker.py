@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -47,11 +48,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from bot.delivery.limiter import TeamsCalls, conversation_key, start_counting_waits
 from bot.delivery.outcome_writer import DATABASE_ERRORS, OutcomeWriter
 from bot.delivery.proactive import Delivered, SendError
 from forum.delivery.backoff import DEFAULT_SEND_TIME_LIMIT, SEND_BACKOFF, BackoffPolicy, parse_retry_after
 from forum.delivery.outbox_delivery import ClaimedMessage, Final, OutboxDelivery, Release, Retry, Sent
-from forum.delivery.rate_limit import SendPacer
+from forum.delivery.rate_limit import TeamsLimits
 from storage.outbox_repository import FAILED, UNDELIVERABLE
 from storage.types import utcnow
 
@@ -69,8 +71,12 @@ class Sender(Protocol):
 class WorkerConfig:
     batch_size: int = 50
     lease: timedelta = timedelta(minutes=2)
-    """Longer than a batch can take (pacing included): a lease that ends mid-send means a resend."""
-    max_concurrent_sends: int = 4
+    """Longer than a claimed row waits before its send (a batch ahead of the sends in flight)."""
+    min_in_flight: int = 2
+    max_in_flight: int = 64
+    """Bounds of the sends in flight; between them it follows the observed latency."""
+    initial_send_seconds: float = 0.25
+    """The guess of one send's time with Teams before any was measured."""
     max_rounds: int = 40
     """Batches per drain, so a flood does not starve the job dispatcher."""
     policy: BackoffPolicy = SEND_BACKOFF
@@ -92,6 +98,43 @@ class WorkerStats:
     """Sends Teams answered 429 (counted among ``retried`` or ``failed`` too)."""
     latencies: list[float] = field(default_factory=list)
     keep_latencies: bool = False
+    max_in_flight_seen: int = 0
+
+
+SEND_TIME_WEIGHT = 0.2
+"""Weight of the newest send in the average send time (an exponential moving average)."""
+IN_FLIGHT_HEADROOM = 1.25
+
+
+class InFlight:
+    """A semaphore whose size can change while it is held (the sends in flight).
+
+    Why its size moves: to keep the tenant's budget full, the worker needs about
+    ``rate x time one send takes`` sends on the way at once (Little's law); the time
+    is measured as the sends go, so the size follows it. No more than that: every send
+    in flight is one that a kill may repeat.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.busy = 0
+        self._changed = asyncio.Condition()
+
+    async def __aenter__(self) -> None:
+        async with self._changed:
+            await self._changed.wait_for(lambda: self.busy < self.size)
+            self.busy += 1
+
+    async def __aexit__(self, *_: object) -> None:
+        async with self._changed:
+            self.busy -= 1
+            self._changed.notify_all()
+
+    async def resize(self, size: int) -> None:
+        if size != self.size:
+            async with self._changed:
+                self.size = size
+                self._changed.notify_all()
 
 
 class OutboxWorker:
@@ -100,7 +143,7 @@ class OutboxWorker:
         delivery: OutboxDelivery,
         sender: Sender,
         *,
-        pacer: SendPacer | None = None,
+        calls: TeamsCalls | None = None,
         config: WorkerConfig | None = None,
         clock: Callable[[], datetime] = utcnow,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
@@ -108,8 +151,8 @@ class OutboxWorker:
     ) -> None:
         self._delivery = delivery
         self._sender = sender
-        self._pacer = pacer or SendPacer(time.monotonic)
         self._config = config or WorkerConfig()
+        self._calls = calls or TeamsCalls(TeamsLimits(time.monotonic), sleep=sleep)
         self._clock = clock
         self._sleep = sleep
         self._rng = rng or random.Random()
@@ -120,54 +163,100 @@ class OutboxWorker:
             sleep=sleep,
         )
         self._unrecorded: dict[int, Sent] = {}
+        self._held: set[int] = set()
+        """Rows claimed by this worker and not finished: never started twice in one process."""
         """Deliveries Teams accepted whose ``sent`` is not written yet: written, never resent."""
+        self.send_seconds = self._config.initial_send_seconds
+        """How long one send keeps its slot in flight, on average lately (waits for the limiter excluded)."""
+        self._in_flight = InFlight(self.in_flight_target())
         self.stats = WorkerStats()
 
+    @property
+    def calls(self) -> TeamsCalls:
+        return self._calls
+
+    @property
+    def in_flight(self) -> int:
+        """Sends started and not yet committed: what a kill now could repeat."""
+        return self._in_flight.busy
+
+    def in_flight_target(self) -> int:
+        """Sends in flight that keep this replica's share of the tenant budget full."""
+        rate = self._calls.limits.tenant_limit.rate
+        wanted = math.ceil(rate * self.send_seconds * IN_FLIGHT_HEADROOM) + 1
+        return max(self._config.min_in_flight, min(self._config.max_in_flight, wanted))
+
     async def drain(self) -> int:
-        """Send everything due now; returns how many messages were delivered."""
+        """Send everything due now; returns how many messages were delivered.
+
+        Claims the next batch while the previous one is still going (once fewer rows
+        wait than the sends in flight), so a fan-out never pauses between batches.
+        Messages to one conversation go in order, also across batches.
+        """
         await self._write_unrecorded()
-        delivered = 0
-        for _ in range(self._config.max_rounds):
-            try:
-                batch = await self._delivery.claim(
-                    self._clock(), limit=self._config.batch_size, lease=self._config.lease
-                )
-            except DATABASE_ERRORS as exc:
-                logger.warning("outbox claim failed, will try again next tick: %s", exc)
-                break
-            if not batch:
-                break
-            delivered += await self.process(batch)
-        return delivered
+        tails: dict[str, asyncio.Task[GroupResult]] = {}
+        tasks: list[asyncio.Task[GroupResult]] = []
+        waiting = _Waiting()
+        try:
+            for _ in range(self._config.max_rounds):
+                await waiting.below(max(self._in_flight.size, self._config.batch_size // 2))
+                try:
+                    batch = await self._delivery.claim(
+                        self._clock(), limit=self._config.batch_size, lease=self._config.lease
+                    )
+                except DATABASE_ERRORS as exc:
+                    logger.warning("outbox claim failed, will try again next tick: %s", exc)
+                    break
+                if not batch:
+                    break
+                # A row whose lease ran out while it still waited here comes back in a
+                # later claim: it is this drain's already, and must not go twice.
+                batch = [message for message in batch if message.id not in self._held]
+                self._held.update(message.id for message in batch)
+                for key, group in _grouped(batch).items():
+                    waiting.add(len(group))
+                    task = asyncio.create_task(self._run_group(group, tails.get(key), waiting))
+                    tails[key] = task
+                    tasks.append(task)
+            results = await asyncio.gather(*tasks)
+        except asyncio.CancelledError:  # shutdown: no send of this drain goes on behind our back
+            for task in tasks:
+                task.cancel()
+            raise
+        return sum(result.delivered for result in results)
 
-    async def process(self, batch: list[ClaimedMessage]) -> int:
-        """Deliver a claimed batch: one task per conversation, in order within each."""
-        groups: dict[str, list[ClaimedMessage]] = {}
-        for message in batch:
-            groups.setdefault(message.conversation_key, []).append(message)
-        gate = asyncio.Semaphore(self._config.max_concurrent_sends)
-        counts = await asyncio.gather(*(self._run_group(group, gate) for group in groups.values()))
-        return sum(counts)
-
-    async def _run_group(self, group: list[ClaimedMessage], gate: asyncio.Semaphore) -> int:
-        delivered = 0
+    async def _run_group(
+        self, group: list[ClaimedMessage], before: asyncio.Task[GroupResult] | None, waiting: _Waiting
+    ) -> GroupResult:
+        held: datetime | None = None
         opened: dict[str, Any] | None = None
+        if before is not None:  # the same conversation's messages of an earlier batch go first
+            earlier = await before
+            held, opened = earlier.held_until, earlier.opened
+        delivered = 0
         for index, claimed in enumerate(group):
+            if held is not None:
+                rest = tuple(m.id for m in group[index:])
+                waiting.done(len(rest))
+                self._held.difference_update(rest)
+                await self._writer.write(Release(rest, held))
+                break
             message = claimed
             if opened is not None and message.reference is None and message.recipient is not None:
                 message = replace(message, reference=opened, recipient=None)  # the 1:1 just opened
-            outcome = await self._deliver_one(message, gate)
+            try:
+                outcome = await self._deliver_one(message)
+            finally:
+                waiting.done(1)
+                self._held.discard(message.id)
             if isinstance(outcome, Delivered):
                 delivered += 1
                 opened = outcome.created_personal_reference or opened
             elif isinstance(outcome, datetime):
-                rest = tuple(m.id for m in group[index + 1 :])
-                if rest:
-                    await self._writer.write(Release(rest, outcome))
-                break
-        return delivered
+                held = outcome
+        return GroupResult(delivered, held, opened)
 
-    async def _deliver_one(self, message: ClaimedMessage, gate: asyncio.Semaphore) -> Delivered | datetime | None:
+    async def _deliver_one(self, message: ClaimedMessage) -> Delivered | datetime | None:
         """What Teams accepted; or a datetime: retry then, and hold the conversation's other messages."""
         if message.id in self._unrecorded:  # delivered before, its "sent" not written yet: never resend
             await self._record_sent(message, self._unrecorded[message.id])
@@ -178,19 +267,25 @@ class OutboxWorker:
         if self._config.policy.exhausted(message.attempts):  # a row that crashed the worker every time
             await self._final(message, FAILED, None, f"gave up after {message.attempts} attempts")
             return None
-        calls = 2 if message.reference is None and message.recipient is not None else 1  # open a 1:1, then post
-        wait = self._pacer.reserve(message.conversation_key, message.tenant_id, calls)
-        if wait > 0:
-            await self._sleep(wait)
-        async with gate:
+        async with self._in_flight:
+            self.stats.max_in_flight_seen = max(self.stats.max_in_flight_seen, self._in_flight.busy)
+            waits = start_counting_waits()
             started = time.perf_counter()
             try:
-                delivered = await self._sender.deliver(message)
-            except SendError as error:
-                return await self._failed(message, error)
+                return await self._send(message)
             finally:
+                elapsed = time.perf_counter() - started
                 if self.stats.keep_latencies:
-                    self.stats.latencies.append(time.perf_counter() - started)
+                    self.stats.latencies.append(elapsed)
+                await self._observe(max(0.0, elapsed - sum(waits)))
+
+    async def _send(self, message: ClaimedMessage) -> Delivered | datetime | None:
+        """One send and its outcome's commit: the slot in flight is held until both are done,
+        since a kill before the commit repeats the send."""
+        try:
+            delivered = await self._sender.deliver(message)
+        except SendError as error:
+            return await self._failed(message, error)
         self.stats.sent += 1
         created = delivered.created_personal_reference
         person_id = message.recipient.person_id if message.recipient is not None else None
@@ -204,6 +299,10 @@ class OutboxWorker:
         )
         await self._record_sent(message, sent)
         return delivered
+
+    async def _observe(self, seconds: float) -> None:
+        self.send_seconds += SEND_TIME_WEIGHT * (seconds - self.send_seconds)
+        await self._in_flight.resize(self.in_flight_target())
 
     async def _record_sent(self, message: ClaimedMessage, sent: Sent) -> None:
         self._unrecorded[message.id] = sent
@@ -241,7 +340,7 @@ class OutboxWorker:
         retry_after = parse_retry_after(error.retry_after, now)
         delay = self._config.policy.delay(attempt, retry_after=retry_after, rng=self._rng)
         if retry_after is not None:
-            self._pacer.conversations.penalize(message.conversation_key, retry_after)
+            self._calls.limits.penalize(conversation_key(message.conversation_id), message.tenant_id, retry_after)
         retry_at = now + timedelta(seconds=delay)
         log = logger.error if error.unexpected else logger.warning
         log("message %s attempt %d failed (%s), retry at %s", message.key, attempt, detail, retry_at.isoformat())
@@ -270,3 +369,39 @@ class OutboxWorker:
             self.stats.failed += 1
             logger.error("message %s (%s) failed for good: %s", message.key, message.purpose, detail)
         await self._writer.write(Final(message.id, status, code, detail))
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    delivered: int
+    held_until: datetime | None
+    """Set when the conversation is throttled: its later messages wait until then."""
+    opened: dict[str, Any] | None
+    """A 1:1 the group opened: the same person's later messages post in it."""
+
+
+class _Waiting:
+    """Claimed messages not finished yet: the next batch is claimed when few are left."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._changed = asyncio.Event()
+
+    def add(self, count: int) -> None:
+        self.count += count
+
+    def done(self, count: int) -> None:
+        self.count -= count
+        self._changed.set()
+
+    async def below(self, level: int) -> None:
+        while self.count > level:
+            self._changed.clear()
+            await self._changed.wait()
+
+
+def _grouped(batch: list[ClaimedMessage]) -> dict[str, list[ClaimedMessage]]:
+    groups: dict[str, list[ClaimedMessage]] = {}
+    for message in batch:
+        groups.setdefault(message.conversation_key, []).append(message)
+    return groups

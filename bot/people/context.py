@@ -48,6 +48,9 @@ def declare_people_tables(registry: PersonalDataRegistry) -> None:
     )
     registry.declare_no_personal_data("museum", "museums' names: organisations, not people")
     registry.declare_no_personal_data("app_secret", "the bot's own keys")
+    registry.declare_no_personal_data(
+        "inbound_activity", "hashes of activity ids already handled, kept a day: no id or name readable"
+    )
 
 
 def register_privacy_features(

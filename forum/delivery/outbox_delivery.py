@@ -76,6 +76,14 @@ class ClaimedMessage:
     """When its first try failed: the time limit for retrying transient faults counts from here."""
 
     @property
+    def conversation_id(self) -> str | None:
+        """The conversation it goes to, when known (not for a 1:1 still to be opened)."""
+        if self.reference is None:
+            return None
+        conversation = self.reference.get("conversation") or {}
+        return str(conversation.get("id") or "") or None
+
+    @property
     def conversation_key(self) -> str:
         """Messages with the same key share one conversation's rate limit and order."""
         if self.reference is not None:

@@ -1,29 +1,29 @@
-"""Token buckets that pace sends to Teams, one per key (a conversation, a tenant).
+"""Teams' limits, all of them, in one pure object: when may each call go.
 
-Why reservations instead of "try and fail": the worker sends to many
-conversations at once, and every send must respect two limits (its
-conversation's and its tenant's). ``reserve`` takes a token now, possibly
-borrowing from the future, and says how long to wait before using it; the
-caller waits the longest of its reservations. A send then never happens
-earlier than every bucket allowed, and no slot is lost to polling.
+Teams throttles a bot per conversation (7 calls in 1 s, 8 in 2 s, 60 in 30 s, 1,800 in
+an hour) and an app per tenant (50 requests a second, every call counted: replies to
+turns, posts, updates, creates, roster reads). :class:`TeamsLimits` keeps a log of the
+calls to each conversation (:class:`SlidingWindows`, every window checked at once) and a
+token bucket per tenant paced at 80 % of its limit (40/s, a burst of 4: at most 44 calls
+in any second), split between the live replicas.
 
-A bucket of capacity ``burst`` refilled at ``rate`` per second lets at most
-``burst + rate * T`` sends through in any window of ``T`` seconds. Teams
-allows a bot 7 messages a second per conversation and about 50 requests a
-second per tenant, so the defaults (burst 1 + 6/s, burst 5 + 45/s) keep every
-one-second window within those figures. The limits hold per process: two
-replicas share Teams' budget, and their 429s are honoured through
-``Retry-After`` (``penalize``).
+Why priorities: a fan-out of 2,000 prompts must not make a person wait for the bot's
+answer. Interactive calls *reserve* (they may borrow tenant tokens ahead of time and go
+first), background calls *take* only what is free now and otherwise wait and ask again.
 
-Pure: the clock is injected (seconds, monotonic), nothing sleeps here.
+Pure: the clock is injected (seconds, monotonic), nothing sleeps here; the asyncio side
+is ``bot/delivery/limiter.py``.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
 Clock = Callable[[], float]
+EPSILON = 1e-9
+"""Float slack: a wait of less than a nanosecond is no wait (and would never end)."""
 
 
 @dataclass(frozen=True)
@@ -36,10 +36,6 @@ class RateLimit:
     def __post_init__(self) -> None:
         if self.rate <= 0 or self.burst < 1:
             raise ValueError("a rate limit needs rate > 0 and burst >= 1")
-
-
-CONVERSATION_LIMIT = RateLimit(rate=6.0, burst=1.0)
-TENANT_LIMIT = RateLimit(rate=45.0, burst=5.0)
 
 
 class TokenBucket:
@@ -59,12 +55,17 @@ class TokenBucket:
         """Take one token; the seconds to wait before it may be used (0 when one was free)."""
         self._refill(now)
         self._tokens -= 1
-        return 0.0 if self._tokens >= 0 else -self._tokens / self._limit.rate
+        return 0.0 if self._tokens >= -EPSILON else -self._tokens / self._limit.rate
 
     def penalize(self, now: float, seconds: float) -> None:
         """Nothing may go for ``seconds`` (a 429's ``Retry-After``)."""
         self._refill(now)
         self._tokens = min(self._tokens, -seconds * self._limit.rate)
+
+    def wait_for_token(self, now: float) -> float:
+        """Seconds until one whole token is free (0 when one is), taking nothing."""
+        self._refill(now)
+        return 0.0 if self._tokens >= 1 - EPSILON else (1 - self._tokens) / self._limit.rate
 
     def idle_since(self, now: float) -> bool:
         """True when the bucket is full again, i.e. forgetting it changes nothing."""
@@ -72,61 +73,183 @@ class TokenBucket:
         return self._tokens >= self._limit.burst
 
 
-class KeyedRateLimiter:
-    """A bucket per key, created on first use and forgotten once full again."""
+@dataclass(frozen=True)
+class Window:
+    """At most ``count`` calls in any ``seconds``-long window."""
 
-    def __init__(self, limit: RateLimit, clock: Clock, *, max_idle_keys: int = 1000) -> None:
-        self._limit = limit
-        self._clock = clock
-        self._buckets: dict[str, TokenBucket] = {}
-        self._max_idle_keys = max_idle_keys
-
-    def reserve(self, key: str) -> float:
-        now = self._clock()
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            self._forget_idle(now)
-            bucket = self._buckets[key] = TokenBucket(self._limit, now)
-        return bucket.reserve(now)
-
-    def penalize(self, key: str, seconds: float) -> None:
-        now = self._clock()
-        bucket = self._buckets.setdefault(key, TokenBucket(self._limit, now))
-        bucket.penalize(now, seconds)
-
-    def __len__(self) -> int:
-        return len(self._buckets)
-
-    def _forget_idle(self, now: float) -> None:
-        if len(self._buckets) < self._max_idle_keys:
-            return
-        for key in [k for k, b in self._buckets.items() if b.idle_since(now)]:
-            del self._buckets[key]
+    count: int
+    seconds: float
 
 
-class SendPacer:
-    """Both Teams limits at once: the wait before one send to ``conversation`` in ``tenant``."""
+CONVERSATION_WINDOWS = (Window(7, 1.0), Window(8, 2.0), Window(60, 30.0), Window(1800, 3600.0))
+"""Teams' limits per bot per conversation (messages, updates and deletes alike)."""
+TENANT_REQUESTS_PER_SECOND = 50.0
+"""Teams' limit per app per tenant: every call counts (replies, updates, creates, roster reads)."""
+TENANT_PACE = 0.8
+"""The share of the tenant limit we use: room for clock skew and for calls we cannot see."""
+WINDOW_MARGIN = 0.1
+"""Each conversation window is kept 10 % longer than Teams' own: jitter between our clock
+and Teams' arrival times must never turn two calls 1.0 s apart into 0.99 s."""
+
+
+class SlidingWindows:
+    """The calls to one conversation, kept long enough to check every window at once.
+
+    Why a log and not buckets: four windows from 1 s to an hour cannot be expressed
+    by one bucket, and a bucket per window over-throttles. Times are only appended in
+    order (a reservation never goes before the last one), so the earliest allowed
+    moment is found by looking back from the end.
+    """
+
+    def __init__(self, windows: tuple[Window, ...], margin: float) -> None:
+        self._windows = tuple(Window(w.count, w.seconds * (1 + margin)) for w in windows)
+        self._horizon = max(w.seconds for w in self._windows)
+        self._times: deque[float] = deque()
+        self._blocked_until = float("-inf")
+
+    def earliest(self, now: float) -> float:
+        """The first moment a call could go (``now`` or later), without taking it."""
+        moment = max(now, self._blocked_until, self._times[-1] if self._times else now)
+        while True:
+            later = moment
+            for window in self._windows:
+                if len(self._times) >= window.count:
+                    nth_last = self._times[-window.count]
+                    if nth_last > later - window.seconds + EPSILON:
+                        later = nth_last + window.seconds
+            if later == moment:
+                return moment
+            moment = later
+
+    def take(self, moment: float) -> None:
+        self._times.append(moment)
+        while self._times and self._times[0] <= moment - self._horizon:
+            self._times.popleft()
+
+    def block(self, until: float) -> None:
+        self._blocked_until = max(self._blocked_until, until)
+
+    def idle(self, now: float) -> bool:
+        return not self._times or self._times[-1] <= now - self._horizon
+
+
+class TeamsLimits:
+    """Every Teams limit in one place: the moment each call may go, by priority.
+
+    Interactive calls (replies to a person's turn) *reserve*: they may borrow the
+    tenant's tokens ahead, so they go first. Background calls (the outbox) only
+    *take* what is free now and otherwise learn how long to wait, so a fan-out that
+    queues thousands of sends never stands between a person and the bot's answer.
+    The tenant's budget is split evenly between live replicas (``set_replicas``).
+
+    Pure: the clock is injected (seconds, monotonic), nothing sleeps here.
+    """
 
     def __init__(
         self,
         clock: Clock,
-        conversation_limit: RateLimit = CONVERSATION_LIMIT,
-        tenant_limit: RateLimit = TENANT_LIMIT,
+        *,
+        windows: tuple[Window, ...] = CONVERSATION_WINDOWS,
+        tenant_rate: float = TENANT_REQUESTS_PER_SECOND * TENANT_PACE,
+        tenant_burst: float = 4.0,
+        margin: float = WINDOW_MARGIN,
+        max_idle_keys: int = 5000,
     ) -> None:
-        self.conversations = KeyedRateLimiter(conversation_limit, clock)
-        self.tenants = KeyedRateLimiter(tenant_limit, clock)
+        self._clock = clock
+        self._windows = windows
+        self._margin = margin
+        self._tenant_rate = tenant_rate
+        self._tenant_burst = tenant_burst
+        self._replicas = 1
+        self._conversations: dict[str, SlidingWindows] = {}
+        self._tenants: dict[str, TokenBucket] = {}
+        self._max_idle_keys = max_idle_keys
 
-    def reserve(self, conversation: str, tenant: str, requests: int = 1) -> float:
-        """The wait before a send that makes ``requests`` calls (opening a 1:1 first is two)."""
-        tenant_wait = max(self.tenants.reserve(tenant) for _ in range(max(1, requests)))
-        return max(self.conversations.reserve(conversation), tenant_wait)
+    @property
+    def tenant_limit(self) -> RateLimit:
+        """This replica's share of the tenant budget."""
+        return RateLimit(rate=self._tenant_rate / self._replicas, burst=max(1.0, self._tenant_burst / self._replicas))
+
+    @property
+    def replicas(self) -> int:
+        return self._replicas
+
+    def set_replicas(self, count: int) -> None:
+        """How many replicas share the tenant's budget now (from their heartbeats)."""
+        count = max(1, count)
+        if count != self._replicas:
+            self._replicas = count
+            limit = self.tenant_limit
+            now = self._clock()
+            self._tenants = {key: _rescaled(bucket, limit, now) for key, bucket in self._tenants.items()}
+
+    def reserve(self, conversation: str | None, tenant: str) -> float:
+        """An interactive call: taken now, it may go after the returned wait (seconds)."""
+        now = self._clock()
+        tenant_wait = self._tenant(tenant, now).reserve(now)
+        if conversation is None:
+            return tenant_wait
+        windows = self._conversation(conversation, now)
+        moment = max(windows.earliest(now), now + tenant_wait)
+        windows.take(moment)
+        return moment - now
+
+    def try_take(self, conversation: str | None, tenant: str) -> float:
+        """A background call: 0 when it may go now (its slots are taken), else the wait to try again."""
+        now = self._clock()
+        windows = self._conversation(conversation, now) if conversation is not None else None
+        if windows is not None:
+            moment = windows.earliest(now)
+            if moment > now:
+                return moment - now
+        bucket = self._tenant(tenant, now)
+        wait = bucket.wait_for_token(now)
+        if wait > 0:
+            return wait
+        bucket.reserve(now)
+        if windows is not None:
+            windows.take(now)
+        return 0.0
+
+    def penalize(self, conversation: str | None, tenant: str, seconds: float) -> None:
+        """Teams said 429 with ``Retry-After``: nothing more to that conversation (or the tenant) until then."""
+        now = self._clock()
+        if conversation is not None:
+            self._conversation(conversation, now).block(now + seconds)
+        else:
+            self._tenant(tenant, now).penalize(now, seconds)
+
+    def _conversation(self, key: str, now: float) -> SlidingWindows:
+        windows = self._conversations.get(key)
+        if windows is None:
+            if len(self._conversations) >= self._max_idle_keys:
+                for idle in [k for k, w in self._conversations.items() if w.idle(now)]:
+                    del self._conversations[idle]
+            windows = self._conversations[key] = SlidingWindows(self._windows, self._margin)
+        return windows
+
+    def _tenant(self, key: str, now: float) -> TokenBucket:
+        bucket = self._tenants.get(key)
+        if bucket is None:
+            bucket = self._tenants[key] = TokenBucket(self.tenant_limit, now)
+        return bucket
 
 
-class UnlimitedPacer(SendPacer):
+def _rescaled(bucket: TokenBucket, limit: RateLimit, now: float) -> TokenBucket:
+    """The same debt under a new share: borrowed tokens stay borrowed."""
+    fresh = TokenBucket(limit, now)
+    fresh.penalize(now, max(0.0, bucket.wait_for_token(now)))
+    return fresh
+
+
+class UnlimitedLimits(TeamsLimits):
     """No pacing at all: for benchmarks that measure the machinery, not Teams' limits."""
 
     def __init__(self) -> None:
-        super().__init__(lambda: 0.0)
+        super().__init__(lambda: 0.0, tenant_rate=1e9, tenant_burst=1e9)
 
-    def reserve(self, conversation: str, tenant: str, requests: int = 1) -> float:
+    def reserve(self, conversation: str | None, tenant: str) -> float:
+        return 0.0
+
+    def try_take(self, conversation: str | None, tenant: str) -> float:
         return 0.0

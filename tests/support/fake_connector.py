@@ -8,9 +8,13 @@ client. Tests read what was sent and can make the service answer 429 (with
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import random
+import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +68,10 @@ class FakeConnector:
     fault_rate: float = 0.0
     fault_rng: random.Random = field(default_factory=lambda: random.Random(10))
     RANDOM_FAULTS = (429, 500, 502, 503, 504)
+    latency: float = 0.0
+    """Seconds each answer takes (the request counts against the limits when it arrives)."""
+    limits: TeamsLimitsEnforcer | None = None
+    """Set by ``enforce_teams_limits``: requests past Teams' limits get 429 + Retry-After."""
 
     @property
     def url(self) -> str:
@@ -109,6 +117,11 @@ class FakeConnector:
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
         return app
 
+    def enforce_teams_limits(self, clock: Callable[[], float] = time.monotonic) -> TeamsLimitsEnforcer:
+        """Answer like Teams past its limits: 429 with ``Retry-After`` (requests refused are not counted)."""
+        self.limits = TeamsLimitsEnforcer(clock)
+        return self.limits
+
     def fail_randomly(self, rate: float, seed: int = 10) -> None:
         """Answer this share of all requests with a random transient fault (429 with Retry-After 1)."""
         self.fault_rate, self.fault_rng = rate, random.Random(seed)
@@ -131,12 +144,17 @@ class FakeConnector:
         parts = [p for p in request.path.split("/") if p]
         conversation_id = parts[2] if len(parts) > 2 and parts[1] == "conversations" else None
         activity_id = parts[4] if len(parts) > 4 and parts[3] == "activities" else None
-        self.requests.append(
-            Recorded(request.method, request.path, conversation_id, activity_id, body, headers=dict(request.headers))
+        record = Recorded(
+            request.method, request.path, conversation_id, activity_id, body, headers=dict(request.headers)
         )
+        self.requests.append(record)
         fault = self._fault_for(request)
+        if fault is None and self.limits is not None:
+            fault = self.limits.admit(conversation_id if parts[3:4] == ["activities"] else None)
+        if self.latency:
+            await asyncio.sleep(self.latency)
         if fault is not None:
-            self.requests[-1].faulted = True
+            record.faulted = True
             headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
             return web.json_response(
                 {"error": {"code": "Fault", "message": f"injected {fault.status}"}},
@@ -184,3 +202,44 @@ class FakeConnector:
         page = members[start : start + size]
         token = str(start + size) if start + size < len(members) else None
         return web.json_response({"continuationToken": token, "members": page})
+
+
+TEAMS_CONVERSATION_WINDOWS = ((7, 1.0), (8, 2.0), (60, 30.0), (1800, 3600.0))
+TEAMS_TENANT_WINDOW = (50, 1.0)
+
+
+class TeamsLimitsEnforcer:
+    """Teams' published limits, enforced exactly: per conversation 7/1 s, 8/2 s, 60/30 s,
+    1,800/h; per tenant (this fake serves one) 50 requests in any second."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self._tenant: deque[float] = deque()
+        self._conversations: dict[str, deque[float]] = {}
+        self.throttled = 0
+
+    def admit(self, conversation_id: str | None) -> Fault | None:
+        now = self._clock()
+        waits = [_wait(self._tenant, *TEAMS_TENANT_WINDOW, now)]
+        log = self._conversations.setdefault(conversation_id, deque()) if conversation_id else None
+        if log is not None:
+            waits.extend(_wait(log, count, seconds, now) for count, seconds in TEAMS_CONVERSATION_WINDOWS)
+        wait = max(waits)
+        if wait > 0:
+            self.throttled += 1
+            return Fault(429, retry_after=round(wait + 0.001, 3))
+        self._tenant.append(now)
+        if log is not None:
+            log.append(now)
+        return None
+
+
+def _wait(log: deque[float], count: int, seconds: float, now: float) -> float:
+    """0 when one more call fits ``count`` per ``seconds`` now, else how long until it does."""
+    horizon = 3600.0 if seconds < 3600.0 else seconds
+    while log and log[0] <= now - horizon:
+        log.popleft()
+    recent = [t for t in list(log)[-count:] if t > now - seconds]
+    if len(recent) < count:
+        return 0.0
+    return recent[0] + seconds - now

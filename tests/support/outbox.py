@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,11 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.adapter import ForumAdapter
+from bot.delivery.limiter import TeamsCalls, TeamsCallsMiddleware
 from bot.delivery.proactive import ProactiveSender
-from bot.delivery.worker import OutboxWorker, WorkerConfig
+from bot.delivery.worker import OutboxWorker, Sender, WorkerConfig
 from bot.settings import Settings
 from forum.delivery.outbox_delivery import OutboxDelivery
-from forum.delivery.rate_limit import SendPacer
+from forum.delivery.rate_limit import TeamsLimits
 from storage.models import ForumRow, OutboxMessageRow, PersonRow
 from tests.support.activities import BOT, TEAM_ID, TENANT_ID
 from tests.support.fake_connector import FakeConnector
@@ -124,12 +126,16 @@ def make_worker(
     *,
     config: WorkerConfig | None = None,
     delivery: OutboxDelivery | None = None,
+    wrap_sender: Callable[[Sender], Sender] | None = None,
 ) -> OutboxWorker:
     adapter = ForumAdapter(Settings(), ConversationState(MemoryStorage()))
+    calls = TeamsCalls(TeamsLimits(clock.monotonic), sleep=clock.sleep)
+    adapter.use(TeamsCallsMiddleware(calls))
+    sender: Sender = ProactiveSender(adapter, "", calls)
     return OutboxWorker(
         delivery or OutboxDelivery(sessions),
-        ProactiveSender(adapter, ""),
-        pacer=SendPacer(clock.monotonic),
+        wrap_sender(sender) if wrap_sender is not None else sender,
+        calls=calls,
         config=config or WorkerConfig(record_retry_seconds=0.01),
         clock=clock,
         sleep=clock.sleep,

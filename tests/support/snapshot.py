@@ -12,8 +12,8 @@ from storage.models import Base
 
 Snapshot = dict[str, list[tuple[Any, ...]]]
 
-TURN_BOOKKEEPING = frozenset({"person", "participant", "bot_state"})
-"""Tables every accepted turn may touch (who spoke, their language, the dialog state)."""
+TURN_BOOKKEEPING = frozenset({"person", "participant", "bot_state", "inbound_activity"})
+"""Tables every accepted turn may touch (who spoke, their language, the dialog state, the activity ids seen)."""
 
 
 async def database_snapshot(sessions: async_sessionmaker[AsyncSession], *, skip: Collection[str] = ()) -> Snapshot:

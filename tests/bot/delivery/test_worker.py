@@ -310,7 +310,21 @@ async def test_sends_to_one_conversation_are_paced_and_in_order(
         await post_to_channel(sessions, forum_id, f"m{index}", text(str(index)), clock)
     await make_worker(sessions, clock).drain()
     assert [r.text for r in connector.sent] == [str(i) for i in range(10)]
-    assert sum(clock.slept) >= 9 / 6 - 1e-9  # 6 a second after the first, on the virtual clock
+    assert sum(clock.slept) >= 1.0  # 7 in the first second at most, on the virtual clock
+
+
+async def test_a_burst_to_one_channel_post_keeps_every_teams_window(
+    sessions: Sessions, connector: FakeConnector, clock: VirtualClock
+) -> None:
+    """70 card updates and posts to one conversation: Teams (enforcing 7/1 s, 8/2 s, 60/30 s) never says 429."""
+    enforcer = connector.enforce_teams_limits(clock.monotonic)
+    forum_id = await seed_forum(sessions, connector.url)
+    for index in range(70):
+        await post_to_channel(sessions, forum_id, f"burst{index}", text(str(index)), clock)
+    await drain_until_settled(make_worker(sessions, clock), sessions, clock)
+    assert [r.text for r in connector.sent if not r.faulted] == [str(i) for i in range(70)]
+    assert enforcer.throttled == 0
+    assert clock.monotonic_seconds > 30  # 60 in 30 s (+10 %) holds the 61st back
 
 
 async def test_crash_after_claim_before_send_is_sent_once_after_the_lease(

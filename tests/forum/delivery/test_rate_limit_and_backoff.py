@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from forum.delivery.backoff import MAX_RETRY_AFTER_SECONDS, BackoffPolicy, parse_retry_after
-from forum.delivery.rate_limit import KeyedRateLimiter, RateLimit, SendPacer, TokenBucket
+from forum.delivery.rate_limit import RateLimit, TeamsLimits, TokenBucket, Window
 
 
 class FakeClock:
@@ -19,11 +19,6 @@ class FakeClock:
         return self.now
 
 
-def send_times(limiter: KeyedRateLimiter, clock: FakeClock, key: str, count: int) -> list[float]:
-    """When each of ``count`` sends requested at once would go."""
-    return [clock.now + limiter.reserve(key) for _ in range(count)]
-
-
 def test_bucket_allows_its_burst_then_paces_at_its_rate() -> None:
     bucket = TokenBucket(RateLimit(rate=2.0, burst=3.0), now=0.0)
     waits = [bucket.reserve(0.0) for _ in range(5)]
@@ -32,42 +27,69 @@ def test_bucket_allows_its_burst_then_paces_at_its_rate() -> None:
     assert [bucket.reserve(100.0) for _ in range(4)] == [0.0, 0.0, 0.0, 0.5]
 
 
-@pytest.mark.parametrize(("limit", "ceiling"), [(RateLimit(6.0, 1.0), 7), (RateLimit(45.0, 5.0), 50)])
-def test_default_limits_keep_every_one_second_window_within_teams_figures(limit: RateLimit, ceiling: int) -> None:
+def _background_times(limits: TeamsLimits, clock: FakeClock, conversation: str | None, count: int) -> list[float]:
+    """When ``count`` background calls, tried as soon as allowed, go."""
+    times: list[float] = []
+    while len(times) < count:
+        wait = limits.try_take(conversation, "tenant")
+        if wait == 0:
+            times.append(clock.now)
+        else:
+            clock.now += wait
+    return times
+
+
+def _max_in_window(times: list[float], seconds: float) -> int:
+    return max(sum(1 for t in times if start <= t < start + seconds) for start in times)
+
+
+def test_one_conversation_keeps_every_teams_window() -> None:
     clock = FakeClock()
-    limiter = KeyedRateLimiter(limit, clock)
-    times = send_times(limiter, clock, "k", 200)
-    for start in times:
-        in_window = sum(1 for t in times if start <= t < start + 1.0)
-        assert in_window <= ceiling
+    times = _background_times(TeamsLimits(clock), clock, "conversation:a", 200)
+    assert _max_in_window(times, 1.0) <= 7
+    assert _max_in_window(times, 2.0) <= 8
+    assert _max_in_window(times, 30.0) <= 60
+    # 60 per 30 s (plus the 10 % margin) is what holds a long burst: 200 calls take over 90 s.
+    assert times[-1] > 90
 
 
-def test_keys_are_independent_and_idle_keys_are_forgotten() -> None:
+def test_the_hourly_window_holds_too() -> None:
     clock = FakeClock()
-    limiter = KeyedRateLimiter(RateLimit(1.0, 1.0), clock, max_idle_keys=3)
-    assert limiter.reserve("a") == 0.0 and limiter.reserve("a") == 1.0
-    assert limiter.reserve("b") == 0.0
-    clock.now = 10.0
-    limiter.reserve("c")
-    limiter.reserve("d")  # the fourth key: a and b are full again and dropped; c was just used
-    assert len(limiter) == 2
+    limits = TeamsLimits(clock, windows=(Window(1800, 3600.0),), margin=0.0)
+    times = _background_times(limits, clock, "conversation:a", 1801)
+    assert times[1799] < 60 and times[1800] >= 3600
 
 
-def test_penalize_blocks_a_key_for_retry_after() -> None:
+def test_the_tenant_is_paced_at_80_percent_and_split_between_replicas() -> None:
     clock = FakeClock()
-    limiter = KeyedRateLimiter(RateLimit(6.0, 1.0), clock)
-    limiter.penalize("conv", 3.0)
-    assert limiter.reserve("conv") == pytest.approx(3.0 + 1 / 6)
-    assert limiter.reserve("other") == 0.0
+    limits = TeamsLimits(clock)
+    times = _background_times(limits, clock, None, 400)
+    assert _max_in_window(times, 1.0) <= 44  # 40/s and a burst of 4, under Teams' 50
+    assert times[-1] == pytest.approx((400 - 4) / 40, rel=0.01)
+    limits.set_replicas(2)
+    clock.now += 10
+    start = clock.now
+    times = _background_times(limits, clock, None, 200)
+    assert times[-1] - start == pytest.approx((200 - 2) / 20, rel=0.01)
 
 
-def test_pacer_waits_for_the_stricter_of_conversation_and_tenant() -> None:
+def test_interactive_calls_go_before_queued_background_work() -> None:
     clock = FakeClock()
-    pacer = SendPacer(clock, RateLimit(6.0, 1.0), RateLimit(2.0, 1.0))
-    waits = [pacer.reserve(f"conv-{i}", "tenant") for i in range(3)]
-    assert waits == [0.0, 0.5, 1.0]  # different conversations, one tenant at 2/s
-    assert pacer.reserve("conv-0", "other-tenant") == pytest.approx(1 / 6)
-    assert pacer.reserve("new-chat", "third-tenant", requests=2) == 0.5  # create + post: two tenant calls
+    limits = TeamsLimits(clock, tenant_burst=1.0)
+    assert limits.try_take(None, "tenant") == 0.0
+    waiting = limits.try_take(None, "tenant")
+    assert waiting == pytest.approx(1 / 40)
+    # A person's reply borrows the next slot at once; the outbox waits one more slot.
+    assert limits.reserve("conversation:chat", "tenant") == pytest.approx(1 / 40)
+    assert limits.try_take(None, "tenant") == pytest.approx(2 / 40)
+
+
+def test_retry_after_blocks_a_conversation_only() -> None:
+    clock = FakeClock()
+    limits = TeamsLimits(clock)
+    limits.penalize("conversation:a", "tenant", 3.0)
+    assert limits.try_take("conversation:a", "tenant") == pytest.approx(3.0)
+    assert limits.try_take("conversation:b", "tenant") == 0.0
 
 
 def test_backoff_grows_with_jitter_and_respects_cap_and_retry_after() -> None:
