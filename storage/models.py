@@ -247,3 +247,7 @@ class AppSecretRow(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# The feature wings' tables join the metadata here, so every table is known wherever the models are.
+from storage.checkins import models as _checkins_models  # noqa: E402,F401

@@ -20,6 +20,7 @@ from cards.meetings.activities import MeetingCards, card_message
 from cards.meetings.announcement import AnnouncementView, announcement_card
 from cards.meetings.preview import meeting_preview_card
 from forum.i18n import tr
+from forum.meetings.hooks import ProgrammeHooks
 from forum.meetings.service import MeetingService, MeetingStanding
 from storage.types import utcnow
 
@@ -34,6 +35,8 @@ class MeetingFeatureParts:
     service: MeetingService
     cards: MeetingCards
     kick: Kick
+    hooks: ProgrammeHooks
+    """Where the wings built on the programme (check-ins) register what follows it."""
 
 
 class MeetingReplies:
