@@ -19,6 +19,8 @@ from pathlib import Path
 
 from bot.app_package import DEFAULT_OUTPUT, AppPackageError, build_app_package
 from bot.settings import Settings, SettingsError
+from forum.checkins.rounds import sync_rounds
+from forum.meetings.hooks import ProgrammeHooks
 from forum.meetings.programme import ImportReport, forum_for_import, import_programme
 from forum.meetings.programme_file import ProgrammeError, load_programme
 from storage.database import create_engine, create_session_factory
@@ -40,6 +42,13 @@ class _DryRunRollbackError(Exception):
         self.report = report
 
 
+def programme_hooks() -> ProgrammeHooks:
+    """What follows the programme, as the running bot wires it: the check-in rounds."""
+    hooks = ProgrammeHooks()
+    hooks.register("checkins", sync_rounds)
+    return hooks
+
+
 def _write(line: str = "") -> None:
     sys.stdout.write(line + "\n")
 
@@ -55,7 +64,12 @@ async def import_programme_command(settings: Settings, path: Path, team_id: str 
         try:
             async with sessions() as session, session.begin():
                 report = await import_programme(
-                    session, forum_id, programme, now=utcnow(), quiet_default=settings.quiet_hours
+                    session,
+                    forum_id,
+                    programme,
+                    now=utcnow(),
+                    quiet_default=settings.quiet_hours,
+                    hooks=programme_hooks(),
                 )
                 if dry_run:
                     raise _DryRunRollbackError(report)

@@ -76,7 +76,8 @@ Clock = Callable[[], datetime]
 class CheckinService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock = utcnow) -> None:
         self._sessions = sessions
-        self._clock = clock
+        self.clock = clock
+        """What "now" is: answers after a round's close are late (tests move it)."""
 
     # --- permissions ----------------------------------------------------
 
@@ -93,7 +94,7 @@ class CheckinService:
 
     async def ask_privately(self, actor: Actor, forum_id: int, activity_id: str) -> bool:
         """Asked in the channel: the prompt goes to the person's 1:1 (False when no round is ahead)."""
-        now = self._clock()
+        now = self.clock()
         async with self._sessions() as session, session.begin():
             try:
                 target = await current_or_next_round(session, forum_id, now)
@@ -123,30 +124,30 @@ class CheckinService:
                 forum_id=forum_id,
                 target=PersonTarget(person_id),
                 activity=activity,
-                now=self._clock(),
+                now=self.clock(),
             )
 
     # --- rounds ---------------------------------------------------------
 
     async def resync(self, forum_id: int) -> None:
         async with self._sessions() as session, session.begin():
-            await sync_rounds(session, forum_id, self._clock())
+            await sync_rounds(session, forum_id, self.clock())
 
     async def open_now(self, actor: Actor, forum_id: int) -> tuple[RoundView, bool]:
         self.require_coordinator(actor, forum_id)
         async with self._sessions() as session, session.begin():
-            return await open_round_now(session, forum_id, self._clock())
+            return await open_round_now(session, forum_id, self.clock())
 
     # --- answering ------------------------------------------------------
 
     async def prompt(self, actor: Actor, forum_id: int, round_id: int | None = None) -> PromptView:
         async with self._sessions() as session:
-            return await prompt_view(session, forum_id, actor.person.id, round_id=round_id, now=self._clock())
+            return await prompt_view(session, forum_id, actor.person.id, round_id=round_id, now=self.clock())
 
     async def save(self, actor: Actor, forum_id: int, values: CheckinInput) -> SaveOutcome:
         """Validate and store; raises ``CheckinInvalidError`` (nothing saved) and the other refusals."""
         draft = validate(values)
-        now = self._clock()
+        now = self.clock()
         async with self._sessions() as session, session.begin():
             outcome = await save_checkin(session, forum_id, actor.person.id, draft, now=now)
             told = 0
@@ -243,7 +244,7 @@ class CheckinService:
     async def overview(self, actor: Actor, forum_id: int) -> Overview:
         self.require_coordinator(actor, forum_id)
         async with self._sessions() as session:
-            return await build_overview(session, forum_id, self._clock())
+            return await build_overview(session, forum_id, self.clock())
 
     async def history(self, actor: Actor, forum_id: int, museum_name: str) -> tuple[str, list[CheckinView], bool]:
         """A museum's check-ins, newest first: shared ones for everyone, all for its people and coordinators."""
@@ -288,7 +289,7 @@ class CheckinService:
             raise CheckinInvalidError({"reply": "checkin.error.required"})
         if len(text) > MAX_TEXT:
             raise CheckinInvalidError({"reply": "checkin.error.too_long"})
-        now = self._clock()
+        now = self.clock()
         async with self._sessions() as session, session.begin():
             member = await member_of(session, forum_id, actor.person.id)
             row = await repo.checkin_by_id(session, checkin_id)

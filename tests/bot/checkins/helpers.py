@@ -7,9 +7,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.checkins.context import CHECKINS
 from bot.components import BOT, DATABASE
 from bot.delivery.context import DELIVERY
 from bot.meetings.context import MEETINGS
+from forum.delivery.outbox_delivery import OutboxDelivery
+from forum.delivery.quiet_hours import NEVER_QUIET
 from forum.meetings.programme import import_programme
 from forum.meetings.programme_file import parse_programme
 from storage.checkins.models import CheckinRoundRow, CheckinRow
@@ -17,6 +20,7 @@ from storage.models import OutboxMessageRow
 from tests.bot.meetings.helpers import future_day, invoke_card
 from tests.support.activities import ANNA, ERIK, LIISA, TEAM_ID, User, card_execute, personal_conversation
 from tests.support.driver import Driver
+from tests.support.outbox import VirtualClock, drain_until_settled, make_worker
 
 TAMPERE = "Tampereen museot"
 ATENEUM = "Ateneum"
@@ -118,3 +122,27 @@ def answer(round_id: int | None = None, **values: Any) -> dict[str, Any]:
 
 def cards_sent_to_people(driver: Driver) -> list[dict[str, Any]]:
     return [card for record in driver.connector.sent for card in record.cards]
+
+
+# --- moving time: the dispatcher and a worker on a virtual clock -----------------------
+
+
+def virtual_clock(at: datetime) -> VirtualClock:
+    return VirtualClock(now=at)
+
+
+async def run_jobs(driver: Driver, clock: VirtualClock) -> int:
+    """Run the jobs due at the virtual time and send what they queued, as the pump would."""
+    app = driver.client.server.app
+    app[CHECKINS].service.clock = clock
+    done = await app[DELIVERY].dispatcher.run_due(clock.now, limit=1000)
+    sessions = app[DATABASE].sessions
+    worker = make_worker(
+        sessions, clock, delivery=OutboxDelivery(sessions, app[DELIVERY].renderers, quiet_hours=NEVER_QUIET)
+    )
+    await drain_until_settled(worker, sessions, clock)
+    return done
+
+
+async def sent_rows(driver: Driver, purpose: str) -> list[OutboxMessageRow]:
+    return [row for row in await outbox(driver, purpose) if row.status == "sent"]
