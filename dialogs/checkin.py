@@ -93,7 +93,8 @@ class CheckinDialog:
         self._service = service
         self._kick = kick
         self._state = conversation_state
-        self._dialogs = DialogSet(conversation_state.create_property("CheckinDialogState"))
+        self._accessor = conversation_state.create_property("CheckinDialogState")
+        self._dialogs = DialogSet(self._accessor)
         choice = ChoicePrompt(CHOICE, choice_defaults=CHOICE_DEFAULTS)
         choice.style = ListStyle.in_line
         self._dialogs.add(choice)
@@ -133,6 +134,9 @@ class CheckinDialog:
         """Continue a check-in in progress with this text; False when none is in progress."""
         if not turn.is_personal:
             return False
+        stored = await self._accessor.get(turn_context)  # no default: nothing is written when absent
+        if stored is None or not getattr(stored, "dialog_stack", None):
+            return False
         self._prepare(turn_context, turn)
         context = await self._dialogs.create_context(turn_context)
         if context.active_dialog is None:
@@ -140,6 +144,7 @@ class CheckinDialog:
         word = text.strip().lower()
         if word in CANCEL_WORDS:
             await context.cancel_all_dialogs()
+            await self._accessor.delete(turn_context)
             await turn_context.send_activity(tr(turn.locale, "checkin.dialog.cancelled"))
             return True
         if word in HELP_WORDS:
@@ -149,6 +154,8 @@ class CheckinDialog:
         result = await context.continue_dialog()
         if result.status == DialogTurnStatus.Empty:
             return False
+        if context.active_dialog is None:
+            await self._accessor.delete(turn_context)  # done: the conversation keeps no dialog state
         return True
 
     # --- steps ---------------------------------------------------------------
