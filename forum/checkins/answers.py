@@ -218,8 +218,8 @@ async def save_checkin(
     target = await repo.round_by_id(session, draft.round_id) if draft.round_id is not None else None
     if target is not None and (target.forum_id != forum_id or target.cancelled):
         target = None
-    if target is None or target.closes_at <= now:
-        late = target is not None
+    if target is None or target.closes_at <= now or target.opened_at is None:
+        late = target is not None and target.closes_at <= now
         target = await current_or_next_round(session, forum_id, now)
     experiment = await _experiment(session, member, museum_id, draft)
     row = await repo.checkin_of(session, target.id, member.id)
