@@ -97,7 +97,7 @@ class CheckinButtons(CheckinReplies):
         if outcome.friends_told:
             note = f"{note} {tr(turn.locale, 'checkin.saved_friends')}"
         assert turn.forum_id is not None
-        view = await self.service.prompt(turn.actor, turn.forum_id, outcome.round.id)
+        view = outcome.prompt or await self.service.prompt(turn.actor, turn.forum_id, outcome.round.id)
         return prompt_card(view, turn.locale, turn.time_zone, note=note, note_is_warning=outcome.late)
 
     async def _card_again(

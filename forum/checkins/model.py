@@ -147,6 +147,8 @@ class SaveOutcome:
     changed: bool
     newly_shared: bool
     friends_told: int = 0
+    prompt: PromptView | None = None
+    """The person's prompt as it is after the save (read in the same transaction)."""
 
 
 @dataclass(frozen=True)

@@ -157,9 +157,9 @@ class CheckinService:
                 await self._update_digest(session, outcome.round, now)
             if draft.museum_id is not None:
                 await self._claim_museum(session, forum_id, actor.person.id, draft.museum_id, now)
-        if told:
-            outcome = replace(outcome, friends_told=told)
-        return outcome
+            # The card that says "saved" is read here, so the turn opens no second transaction.
+            view = await prompt_view(session, forum_id, actor.person.id, round_id=outcome.round.id, now=now)
+        return replace(outcome, friends_told=told, prompt=view)
 
     async def _tell_friends(self, session: AsyncSession, forum_id: int, checkin: CheckinView, now: datetime) -> int:
         row = await repo.checkin_by_id(session, checkin.id)
