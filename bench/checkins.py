@@ -35,7 +35,6 @@ from aiohttp import web  # noqa: E402
 from aiohttp.test_utils import TestClient, TestServer  # noqa: E402
 from botbuilder.core import ActivityHandler, TurnContext  # noqa: E402
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication  # noqa: E402
-from botbuilder.schema import Activity  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from app import create_app  # noqa: E402
@@ -232,9 +231,8 @@ async def run(args: argparse.Namespace) -> None:
                 f"stock echo bot: {echo:.0f} turns/s; check-in submit: {submit:.0f} turns/s; ratio {submit / echo:.2f}x"
             )
             built, rounds, answers = await overview_seconds(client)
-            print(
-                f"overview build (domain + card), {rounds} rounds x {answers // max(rounds, 1)} answers: {built * 1000:.1f} ms (median of 5)"
-            )
+            per_round = answers // max(rounds, 1)
+            print(f"overview build (domain + card), {rounds} rounds x {per_round} answers: {built * 1000:.1f} ms")
         finally:
             await client.close()
             await server.close()
