@@ -56,9 +56,10 @@ members = ["{ERIK.email}"]
 """ + "".join(meetings)
 
 
-async def seed(driver: Driver, text: str | None = None) -> int:
+async def seed(driver: Driver, text: str | None = None, *, install: bool = True) -> int:
     """Install the bot and import a programme through the meetings' hooks (rounds follow)."""
-    await driver.install()
+    if install:
+        await driver.install()
     app = driver.client.server.app
     found = await app[BOT].roster.forum_for_team(TEAM_ID)
     assert found is not None
