@@ -7,12 +7,14 @@ permission check first. The bot layer calls only this class; it never opens a se
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from forum.checkins import pairs as pairs_module
@@ -71,6 +73,14 @@ from storage.types import utcnow
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+T = TypeVar("T")
+BUSY_ATTEMPTS = 4
+BUSY_PAUSE_SECONDS = 0.2
+
+
+def is_busy(error: OperationalError) -> bool:
+    text = str(error.orig).lower()
+    return "database is locked" in text or "database is busy" in text
 
 
 class CheckinService:
@@ -148,7 +158,8 @@ class CheckinService:
         """Validate and store; raises ``CheckinInvalidError`` (nothing saved) and the other refusals."""
         draft = validate(values)
         now = self.clock()
-        async with self._sessions() as session, session.begin():
+
+        async def work(session: AsyncSession) -> SaveOutcome:
             outcome = await save_checkin(session, forum_id, actor.person.id, draft, now=now)
             told = 0
             if outcome.newly_shared:
@@ -159,7 +170,23 @@ class CheckinService:
                 await self._claim_museum(session, forum_id, actor.person.id, draft.museum_id, now)
             # The card that says "saved" is read here, so the turn opens no second transaction.
             view = await prompt_view(session, forum_id, actor.person.id, round_id=outcome.round.id, now=now)
-        return replace(outcome, friends_told=told, prompt=view)
+            return replace(outcome, friends_told=told, prompt=view)
+
+        return await self._write(work)
+
+    async def _write(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """One write transaction, tried again while the database is busy (SQLite's lock under load):
+        a busy database is waited for, never shown to the person as an error."""
+        for attempt in range(1, BUSY_ATTEMPTS + 1):
+            try:
+                async with self._sessions() as session, session.begin():
+                    return await work(session)
+            except OperationalError as exc:
+                if attempt == BUSY_ATTEMPTS or not is_busy(exc):
+                    raise
+                logger.info("database busy, check-in write tried again (attempt %s)", attempt)
+                await asyncio.sleep(BUSY_PAUSE_SECONDS * attempt)
+        raise AssertionError("unreachable")
 
     async def _tell_friends(self, session: AsyncSession, forum_id: int, checkin: CheckinView, now: datetime) -> int:
         row = await repo.checkin_by_id(session, checkin.id)
@@ -230,14 +257,18 @@ class CheckinService:
             return member.person.name, museum.name
 
     async def away(self, actor: Actor, forum_id: int, until: datetime) -> None:
-        async with self._sessions() as session, session.begin():
+        async def work(session: AsyncSession) -> None:
             member = await member_of(session, forum_id, actor.person.id)
             (await person_prefs(session, member.id)).away_until = until
 
+        await self._write(work)
+
     async def mute(self, actor: Actor, forum_id: int, muted: bool) -> None:
-        async with self._sessions() as session, session.begin():
+        async def work(session: AsyncSession) -> None:
             member = await member_of(session, forum_id, actor.person.id)
             (await person_prefs(session, member.id)).muted = muted
+
+        await self._write(work)
 
     # --- reading --------------------------------------------------------
 
