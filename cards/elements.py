@@ -104,15 +104,20 @@ def execute(
     return action
 
 
+MAX_RECORD_ID = 2**31 - 1
+"""The largest id either database stores in an integer column: a bigger number names no record."""
+
+
 def id_in(data: dict[str, Any], key: str) -> int | None:
     """A record id a card put in its data (an int, or digits if a client made it a string)."""
     value = data.get(key)
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
+        return value if 0 < value <= MAX_RECORD_ID else None
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and len(value.strip()) <= 12:
-        return int(value.strip())
+        number = int(value.strip())
+        return number if 0 < number <= MAX_RECORD_ID else None
     return None
 
 

@@ -191,7 +191,7 @@ class CheckinButtons(CheckinReplies):
                 new_experiment=text_of(data, FIELD_NEW_EXPERIMENT),
             )
         except CheckinInvalidError as exc:
-            current = await self.service.project(turn.actor, turn.forum_id, None)
+            current = await self.service.project_by_id(turn.actor, turn.forum_id, museum_id)
             return project_card(current, turn.locale, errors=exc.errors)
         except StaleExperimentError:
             await turn_context.send_activity(tr(turn.locale, "checkin.card_invalid"))

@@ -366,6 +366,15 @@ class CheckinService:
             editable = self.is_coordinator_of(actor, forum_id) or (member is not None and member.museum_id == museum_id)
             return await project_view(session, museum_id, editable=editable)
 
+    async def project_by_id(self, actor: Actor, forum_id: int, museum_id: int) -> ProjectView:
+        async with self._sessions() as session:
+            museum = await repo.museum_by_id(session, museum_id)
+            if museum is None or museum.forum_id != forum_id:
+                raise StaleExperimentError(museum_id)
+            member = await roster_repo.participant(session, forum_id, actor.person.id)
+            editable = self.is_coordinator_of(actor, forum_id) or (member is not None and member.museum_id == museum_id)
+            return await project_view(session, museum_id, editable=editable)
+
     async def save_project(
         self, actor: Actor, forum_id: int, museum_id: int, *, goal: str, audience: str, impact: str, new_experiment: str
     ) -> ProjectView:
