@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from botbuilder.core import ConversationState, MessageFactory, TurnContext
@@ -35,6 +36,7 @@ from botbuilder.dialogs.prompts import (
 )
 
 from bot.turn import TurnInfo
+from cards.checkins.actions import clean_text
 from forum.checkins.answers import NEW_EXPERIMENT, CheckinInput
 from forum.checkins.model import (
     MAX_TEXT,
@@ -292,6 +294,13 @@ class CheckinDialog:
 
     async def _finish(self, step: WaterfallStepContext, values: CheckinInput) -> DialogTurnResult:
         turn = self._turn(step)
+        values = replace(
+            values,
+            new_experiment=clean_text(values.new_experiment),
+            tried=clean_text(values.tried),
+            learned=clean_text(values.learned),
+            help_wanted=clean_text(values.help_wanted),
+        )
         assert turn.forum_id is not None
         try:
             outcome = await self._service.save(turn.actor, turn.forum_id, values)

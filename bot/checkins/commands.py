@@ -15,6 +15,7 @@ from botbuilder.core import TurnContext
 from bot.checkins.replies import CheckinReplies
 from bot.commands import CommandSpec
 from bot.turn import TurnInfo, send_card
+from cards.checkins.actions import clean_text
 from cards.checkins.history import history_card
 from cards.checkins.overview import overview_card
 from cards.checkins.projects import project_card
@@ -25,6 +26,8 @@ from forum.i18n import N_, format_day, tr
 
 logger = logging.getLogger(__name__)
 
+MAX_ARGUMENT = 300
+"""Longer than any museum name: the rest of a pasted text is not a name."""
 TYPE_WORDS = frozenset({"teksti", "kirjoittamalla", "chat", "text", "typing", "skriv", "skriva"})
 OFF_WORDS = frozenset({"pois", "off", "av", "ei", "no", "nej"})
 PAIR_SEPARATORS = re.compile(r"\s+(?:ja|och|and|&|\+|/|-)\s+|\s*[,;/+&]\s*", re.IGNORECASE)
@@ -96,6 +99,7 @@ class CheckinCommands(CheckinReplies):
         return turn.forum_id
 
     async def checkin(self, turn_context: TurnContext, turn: TurnInfo, argument: str) -> None:
+        argument = clean_text(argument, MAX_ARGUMENT)
         forum_id = await self._forum(turn_context, turn)
         if forum_id is None:
             return
@@ -170,6 +174,7 @@ class CheckinCommands(CheckinReplies):
         await turn_context.send_activity(tr(turn.locale, N_("checkin.mute.on") if muted else N_("checkin.mute.off")))
 
     async def pair(self, turn_context: TurnContext, turn: TurnInfo, argument: str) -> None:
+        argument = clean_text(argument, MAX_ARGUMENT)
         forum_id = await self._forum(turn_context, turn)
         if forum_id is None:
             return
@@ -205,6 +210,7 @@ class CheckinCommands(CheckinReplies):
         return f"{tr(turn.locale, 'checkin.pairs.title')}\n\n{lines}"
 
     async def project(self, turn_context: TurnContext, turn: TurnInfo, argument: str) -> None:
+        argument = clean_text(argument, MAX_ARGUMENT)
         forum_id = await self._forum(turn_context, turn)
         if forum_id is None:
             return

@@ -60,12 +60,17 @@ MAX_FIELD_CHARS = MAX_TEXT * 4
 """Longer than any field may be, but still bounded: what is cut here was refused anyway."""
 
 
+def clean_text(value: str, limit: int = MAX_FIELD_CHARS) -> str:
+    """Typed or submitted text made safe for both databases: bounded, no NUL or other control
+    characters (PostgreSQL refuses NUL in text), line breaks and tabs kept."""
+    return "".join(ch for ch in value[:limit] if ch in "\n\t" or ord(ch) >= 32)
+
+
 def _text(data: dict[str, Any], key: str) -> str:
     value = data.get(key)
     if value is None or isinstance(value, bool) or not isinstance(value, (str, int)):
         return ""
-    cleaned = "".join(ch for ch in str(value)[:MAX_FIELD_CHARS] if ch in "\n\t" or ord(ch) >= 32)
-    return cleaned.replace("\r", "")
+    return clean_text(str(value))
 
 
 def _flag(data: dict[str, Any], key: str) -> bool:

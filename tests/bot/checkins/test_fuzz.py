@@ -59,5 +59,11 @@ async def test_every_checkin_command_with_odd_arguments_answers_clearly(
                 await settle(driver)
                 assert len(driver.connector.sent) > before, (alias, argument)
                 await driver.send(personal_message(driver.service_url, user, "peru"))  # leave any dialog
+    # the typed check-in with hostile answers
+    await driver.send(personal_message(driver.service_url, KAISA, "kuulumiset avaa"))
+    await settle(driver)
+    for text in ("kuulumiset teksti", "1", "1", "uusi", "nimi\x00", "2", "a\x00b", "x" * 3000, "c\x07", "-", "kyllä"):
+        await driver.send(personal_message(driver.service_url, KAISA, text))
+        await settle(driver)
     failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert failures == [], [r.getMessage()[:200] for r in failures]
