@@ -6,9 +6,11 @@ FROM python:3.11-slim-bookworm AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 RUN python -m venv /opt/venv
 COPY requirements.txt /tmp/requirements.txt
-# The lock pins every package (with hashes once requirements.txt carries them: pip then checks
-# each one). Every dependency ships a manylinux wheel, so no compiler is needed.
-RUN /opt/venv/bin/pip install --no-cache-dir -r /tmp/requirements.txt
+# The lock (made from requirements.in by scripts/lock.sh) pins every package, transitive ones
+# too, with hashes: pip checks each one and resolves nothing. Every dependency ships a
+# manylinux wheel, so no compiler is needed.
+RUN /opt/venv/bin/pip install --no-cache-dir --require-hashes --no-deps -r /tmp/requirements.txt \
+    && /opt/venv/bin/pip check
 
 FROM python:3.11-slim-bookworm
 ENV PATH=/opt/venv/bin:$PATH \

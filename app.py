@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sys
 
 from aiohttp import web
 
@@ -11,7 +13,7 @@ from bot.access_log import RedactingAccessLogger
 from bot.checkins.context import checkins_context
 from bot.components import BOT, DATABASE, SETTINGS, bot_context, database_context, signing_context
 from bot.delivery.context import delivery_context
-from bot.health import healthz, readyz_handler
+from bot.health import READINESS, Readiness, healthz, readyz_handler
 from bot.logging_setup import configure_logging
 from bot.meetings.calendar_route import CALENDAR_ROUTE, calendar_file
 from bot.meetings.context import meetings_context
@@ -20,6 +22,7 @@ from bot.observability.context import METRICS, metrics_context
 from bot.observability.metrics import ForumMetrics
 from bot.people.context import privacy_context
 from bot.people.privacy_routes import add_privacy_routes
+from bot.serving import EXIT_CANNOT_LISTEN, EXIT_OK, ListenError, bind_listener, serve
 from bot.settings import Settings, SettingsError
 
 logger = logging.getLogger("foorumibotti")
@@ -32,7 +35,7 @@ async def _messages(request: web.Request) -> web.StreamResponse:
 
 
 async def _readyz(request: web.Request) -> web.StreamResponse:
-    return await readyz_handler(request.app[DATABASE].engine)(request)
+    return await readyz_handler(request.app[DATABASE].engine, request.app[READINESS])(request)
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -41,6 +44,7 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(client_max_size=settings.max_body_bytes + 1)
     app[SETTINGS] = settings
     app[METRICS] = ForumMetrics()
+    app[READINESS] = Readiness()
     app.cleanup_ctx.append(database_context)
     app.cleanup_ctx.append(signing_context)
     app.cleanup_ctx.append(bot_context)
@@ -57,7 +61,8 @@ def create_app(settings: Settings) -> web.Application:
     return app
 
 
-def main() -> None:
+def main() -> int:
+    """Read the settings, bind the port, then serve until SIGTERM/SIGINT; the exit code."""
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
@@ -72,14 +77,15 @@ def main() -> None:
         )
     else:
         logger.info("Bot Framework authentication on for app id %s", settings.app_id)
-    web.run_app(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        print=None,
-        access_log_class=RedactingAccessLogger,
-    )
+    # The port first: when it is taken, nothing has touched the database yet.
+    try:
+        sock = bind_listener(settings.host, settings.port)
+    except ListenError as exc:
+        logger.error("%s", exc)
+        return EXIT_CANNOT_LISTEN
+    asyncio.run(serve(create_app(settings), sock, access_log_class=RedactingAccessLogger))
+    return EXIT_OK
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -12,12 +12,77 @@ from types import SimpleNamespace
 
 from botbuilder.core import ConversationState, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import Activity
+from botframework.connector import ConnectorClient
+from botframework.connector.auth import AuthenticateRequestResult, ClaimsIdentity, ConnectorFactory
+from msrest.exceptions import ClientRequestError
 
 from bot.observability.activity_record import mark_turn_failed
 from bot.settings import Settings
 from forum.i18n import resolve_locale, tr
 
 logger = logging.getLogger(__name__)
+
+
+# Teams gives up on a bot that has not answered /api/messages in ~15 s. A turn makes at most a
+# few Bot Connector calls (look the sender up, reply), so each call is bounded: 2 s to connect,
+# 5 s to read, and no retry inside the call (msrest's default is 3 retries with backoff on
+# connection errors and 5xx, ~10 s against an unreachable serviceUrl). Retrying is the outbox
+# worker's job, with its own backoff and time limit; nothing retries a reply once the turn answered.
+CONNECT_TIMEOUT_SECONDS = 2.0
+READ_TIMEOUT_SECONDS = 5.0
+
+
+class BoundedConnectorFactory(ConnectorFactory):
+    """The SDK's connector factory, with every client's timeouts bounded and its retries off."""
+
+    def __init__(self, inner: ConnectorFactory) -> None:
+        self._inner = inner
+
+    async def create(self, service_url: str, audience: str | None = None) -> ConnectorClient:
+        client = await self._inner.create(service_url, audience)
+        client.config.connection.timeout = (CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS)
+        # No retries: a transport error fails at once (as msrest's ClientRequestError, which the
+        # outbox counts as transient), every response (5xx too) comes back as it came, so the
+        # caller sees Teams' own status code. In place: the client's requests session already
+        # holds this very Retry object (msrest applies it when the sender is built).
+        policy = client.config.retry_policy.policy
+        policy.total = policy.connect = policy.read = policy.status = 0
+        policy.status_forcelist = frozenset()
+        return client
+
+
+class BoundedBotFrameworkAuthentication(ConfigurationBotFrameworkAuthentication):
+    """The configuration-based authentication whose connector factory is bounded."""
+
+    def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
+        """Proactive sends (the outbox worker) get their clients here."""
+        return BoundedConnectorFactory(super().create_connector_factory(claims_identity))
+
+    async def authenticate_request(self, activity: Activity, auth_header: str) -> AuthenticateRequestResult:
+        """Turns get their clients from the factory the authentication result carries."""
+        result = await super().authenticate_request(activity, auth_header)
+        if result.connector_factory is not None:
+            result.connector_factory = BoundedConnectorFactory(result.connector_factory)
+        return result
+
+
+def _connector_unreachable(error: BaseException) -> ClientRequestError | None:
+    """The transport failure (refused, timed out, DNS) behind ``error``, if that is what it was."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ClientRequestError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _cause(error: BaseException) -> str:
+    """The innermost reason in one line, e.g. ``ConnectionRefusedError: [Errno 111] ...``."""
+    inner = error
+    while inner.__cause__ is not None or inner.__context__ is not None:
+        inner = inner.__cause__ or inner.__context__  # type: ignore[assignment]
+    return f"{type(inner).__name__}: {inner}".splitlines()[0][:300]
 
 
 def bot_framework_authentication(settings: Settings) -> ConfigurationBotFrameworkAuthentication:
@@ -29,7 +94,7 @@ def bot_framework_authentication(settings: Settings) -> ConfigurationBotFramewor
         APP_TYPE="MultiTenant" if settings.local_mode else settings.app_type,
         APP_TENANTID=settings.app_tenant_id,
     )
-    return ConfigurationBotFrameworkAuthentication(config)
+    return BoundedBotFrameworkAuthentication(config)
 
 
 class ForumAdapter(CloudAdapter):
@@ -42,6 +107,19 @@ class ForumAdapter(CloudAdapter):
     async def _on_turn_error(self, turn_context: TurnContext, error: Exception) -> None:
         activity = turn_context.activity
         mark_turn_failed()
+        unreachable = _connector_unreachable(error)
+        if unreachable is not None:
+            # The Bot Connector could not be reached: one line, not a traceback per try, and no
+            # "something went wrong" reply, which would only wait for the same timeout again.
+            logger.error(
+                "turn failed: activity %s (%s): Bot Connector at %s unreachable: %s",
+                activity.id,
+                activity.type,
+                activity.service_url,
+                _cause(unreachable),
+            )
+            await self._clear_state(turn_context)
+            return
         logger.error(
             "turn failed: activity %s (%s) in conversation %s",
             activity.id,
@@ -50,6 +128,14 @@ class ForumAdapter(CloudAdapter):
             exc_info=error,
         )
         locale = resolve_locale(activity.locale, default=self._settings.default_locale)
+        await self._clear_state(turn_context)
+        if activity.type == "message" or activity.type == "invoke":
+            try:
+                await turn_context.send_activity(tr(locale, "error.generic"))
+            except Exception:
+                logger.exception("could not tell the user that the turn failed")
+
+    async def _clear_state(self, turn_context: TurnContext) -> None:
         try:
             # BotState.delete pops the cached state without a default (4.17.1),
             # so it raises KeyError when this turn never loaded it: load first.
@@ -57,8 +143,3 @@ class ForumAdapter(CloudAdapter):
             await self._conversation_state.delete(turn_context)
         except Exception:
             logger.exception("could not clear conversation state after a failed turn")
-        if activity.type == "message" or activity.type == "invoke":
-            try:
-                await turn_context.send_activity(tr(locale, "error.generic"))
-            except Exception:
-                logger.exception("could not tell the user that the turn failed")

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.adapter import ForumAdapter
 from bot.handler import ForumBot
+from bot.logging_setup import silence_known_sdk_noise
 from bot.people.commands import PeopleCommands
 from bot.settings import Settings
 from bot.sql_storage import SqlStorage
@@ -92,5 +93,6 @@ async def signing_context(app: web.Application) -> AsyncIterator[None]:
 
 
 async def bot_context(app: web.Application) -> AsyncIterator[None]:
+    silence_known_sdk_noise()  # the bot's own turns, also where configure_logging did not run (tests)
     app[BOT] = build_bot(app[SETTINGS], app[DATABASE])
     yield

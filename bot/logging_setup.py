@@ -38,3 +38,35 @@ def configure_logging(settings: Settings) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
+    silence_known_sdk_noise()
+
+
+class KnownSdkNoise(logging.Filter):
+    """Drops exactly one known warning of the SDK, nothing broader.
+
+    ``TeamsInfo`` builds ``TeamsChannelData(**activity.channel_data)`` from the raw JSON, so every
+    channel ``conversationUpdate`` made msrest warn that ``eventType`` and ``source`` (Teams'
+    camelCase keys, which the model reads under other names) are "not a known attribute of class
+    TeamsChannelData". The data is read correctly elsewhere; the warning says nothing to an
+    operator. Any other attribute, class or msrest message still gets through.
+    """
+
+    MESSAGE = "%s is not a known attribute of class %s and will be ignored"
+    ATTRIBUTES = frozenset({"eventType", "source"})
+    CLASS_NAME = "TeamsChannelData"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg != self.MESSAGE or not isinstance(record.args, tuple) or len(record.args) != 2:
+            return True
+        attribute, cls = record.args
+        return not (attribute in self.ATTRIBUTES and getattr(cls, "__name__", None) == self.CLASS_NAME)
+
+
+MSREST_SERIALIZATION_LOGGER = "msrest.serialization"
+
+
+def silence_known_sdk_noise() -> None:
+    """Install ``KnownSdkNoise`` on msrest's serialization logger (once; calling again is a no-op)."""
+    target = logging.getLogger(MSREST_SERIALIZATION_LOGGER)
+    if not any(isinstance(existing, KnownSdkNoise) for existing in target.filters):
+        target.addFilter(KnownSdkNoise())

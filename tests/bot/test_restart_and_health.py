@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from app import create_app
 from bot.components import BOT, DATABASE
@@ -71,3 +72,33 @@ async def test_readyz_reports_unreachable_database(settings_factory: Any, tmp_pa
             assert (await client.get("/healthz")).status == 200
         finally:
             await broken.dispose()
+
+
+async def test_readyz_is_one_statement_and_logs_only_changes_of_state(
+    bot_client: TestClient[Any, Any], caplog: Any
+) -> None:
+    """A load balancer polls every few seconds: no Alembic lines, no line per probe."""
+    engine = bot_client.server.app[DATABASE].engine
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    caplog.set_level(logging.DEBUG)
+    try:
+        for _ in range(5):
+            assert (await bot_client.get("/readyz")).status == 200
+        queries = [s for s in statements if not s.startswith("BEGIN")]  # SQLite's engine begins explicitly
+        assert queries == ["SELECT version_num FROM alembic_version"] * 5
+        async with engine.begin() as connection:
+            await connection.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+        for _ in range(3):
+            assert (await bot_client.get("/readyz")).status == 503
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    assert not [r for r in caplog.records if r.name.startswith("alembic")], "no Alembic context per probe"
+    readiness = [r.getMessage() for r in caplog.records if r.name == "bot.health"]
+    assert len(readiness) == 2, readiness
+    assert readiness[0].startswith("readiness: ready (schema at ")
+    assert readiness[1].startswith("readiness: migrations pending (at 0001, newest ")

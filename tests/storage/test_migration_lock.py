@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 
 from storage.database import create_engine
-from storage.migrate import current_revision, head_revision, upgrade_to_head
+from storage.migrate import current_revision, head_revision, stored_revision, upgrade_to_head
 
 MIGRATION_BOUND_SECONDS = 60
 
@@ -24,3 +24,13 @@ async def test_concurrent_migrations_take_turns(database_url: str) -> None:
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+async def test_stored_revision_reads_the_version_row_and_none_before_any_migration(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        assert await stored_revision(engine) is None, "an empty database has no version table"
+        await upgrade_to_head(engine)
+        assert await stored_revision(engine) == head_revision()
+    finally:
+        await engine.dispose()
