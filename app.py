@@ -22,6 +22,8 @@ from bot.observability.context import METRICS, metrics_context
 from bot.observability.metrics import ForumMetrics
 from bot.people.context import privacy_context
 from bot.people.privacy_routes import add_privacy_routes
+from bot.polls.context import polls_context
+from bot.polls.links_route import add_poll_routes
 from bot.serving import EXIT_CANNOT_LISTEN, EXIT_OK, ListenError, bind_listener, serve
 from bot.settings import Settings, SettingsError
 
@@ -52,12 +54,14 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(privacy_context)
     app.cleanup_ctx.append(meetings_context)
     app.cleanup_ctx.append(checkins_context)
+    app.cleanup_ctx.append(polls_context)
     app.cleanup_ctx.append(metrics_context)
     app.router.add_post("/api/messages", _messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", _readyz)
     app.router.add_get(CALENDAR_ROUTE, calendar_file)
     add_privacy_routes(app)
+    add_poll_routes(app)
     return app
 
 

@@ -1,6 +1,8 @@
 """Operator commands, composed like ``app.py``: read the settings, migrate, act.
 
     python manage.py import-programme FILE [--team TEAM_ID] [--dry-run]
+    python manage.py import-poll FILE [--team TEAM_ID] [--dry-run]
+    python manage.py import-poll-round FILE --label 2018-2019 [--team TEAM_ID]
     python manage.py migrate
     python manage.py app-package [--output appPackage/build/appPackage.zip]
 
@@ -16,6 +18,7 @@ import asyncio
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 from bot.app_package import DEFAULT_OUTPUT, AppPackageError, build_app_package
 from bot.settings import Settings, SettingsError
@@ -23,6 +26,9 @@ from forum.checkins.rounds import sync_rounds
 from forum.meetings.hooks import ProgrammeHooks
 from forum.meetings.programme import ImportReport, forum_for_import, import_programme
 from forum.meetings.programme_file import ProgrammeError, load_programme
+from forum.polls.definition import PollFileError, load_poll_file, text_in
+from forum.polls.model import create_poll
+from forum.polls.rounds import RoundFileError, import_round, parse_round
 from storage.database import create_engine, create_session_factory
 from storage.migrate import head_revision, upgrade_to_head
 from storage.types import utcnow
@@ -88,6 +94,70 @@ async def import_programme_command(settings: Settings, path: Path, team_id: str 
         await engine.dispose()
 
 
+async def _forum_and_sessions(settings: Settings, team_id: str | None) -> tuple[Any, Any, int, str]:
+    engine = create_engine(settings.database_url)
+    await upgrade_to_head(engine)
+    sessions = create_session_factory(engine)
+    try:
+        async with sessions() as session:
+            forum_id, forum_name = await forum_for_import(session, team_id)
+    except ProgrammeError:
+        await engine.dispose()
+        raise
+    return engine, sessions, forum_id, forum_name
+
+
+async def import_poll_command(settings: Settings, path: Path, team_id: str | None, *, dry_run: bool) -> int:
+    """A poll file becomes a draft poll of the forum (``kysely aloita N`` then posts it)."""
+    try:
+        definition = load_poll_file(path, time_zone=settings.timezone)
+        engine, sessions, forum_id, forum_name = await _forum_and_sessions(settings, team_id)
+    except (PollFileError, ProgrammeError) as exc:
+        problems = exc.problems if isinstance(exc, PollFileError) else [str(p) for p in exc.problems]
+        _write(f"{path}: {len(problems)} problem(s), nothing was imported:")
+        for problem in problems:
+            _write(f"  {problem}")
+        return EXIT_PROGRAMME
+    try:
+        title = text_in(definition.title, "fi")
+        if dry_run:
+            questions = len(definition.questions)
+            _write(f"{path} -> forum {forum_name!r} (dry run: nothing written): {title}, {questions} questions")
+            return EXIT_OK
+        async with sessions() as session, session.begin():
+            poll = await create_poll(session, forum_id, definition)
+        _write(
+            f"{path} -> forum {forum_name!r}: poll {poll.number} ({title}), {len(poll.questions)} questions, a draft"
+        )
+        _write(f"  post it in Teams: kysely aloita {poll.number}")
+        return EXIT_OK
+    finally:
+        await engine.dispose()
+
+
+async def import_round_command(settings: Settings, path: Path, label: str, team_id: str | None) -> int:
+    """An earlier round's figures (statement; mean; count) for the results' comparison."""
+    try:
+        rows = parse_round(path.read_text(encoding="utf-8"))
+        engine, sessions, forum_id, forum_name = await _forum_and_sessions(settings, team_id)
+    except (RoundFileError, ProgrammeError) as exc:
+        problems = exc.problems if isinstance(exc, RoundFileError) else [str(p) for p in exc.problems]
+        _write(f"{path}: {len(problems)} problem(s), nothing was imported:")
+        for problem in problems:
+            _write(f"  {problem}")
+        return EXIT_PROGRAMME
+    try:
+        async with sessions() as session, session.begin():
+            count = await import_round(session, forum_id, label, rows, utcnow())
+        _write(f"{path} -> forum {forum_name!r}: round {label!r}, {count} statements")
+        return EXIT_OK
+    except RoundFileError as exc:
+        _write(f"{path}: {exc}")
+        return EXIT_PROGRAMME
+    finally:
+        await engine.dispose()
+
+
 async def migrate_command(settings: Settings) -> int:
     """Bring the database to the newest schema (the container's entrypoint runs this first)."""
     engine = create_engine(settings.database_url)
@@ -122,6 +192,16 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("file", type=Path, help="the programme file, e.g. programme/2024-2025.toml")
     importer.add_argument("--team", help="the forum's Teams team id (needed only when the bot serves several forums)")
     importer.add_argument("--dry-run", action="store_true", help="check the file and show what would change")
+    poll = commands.add_parser("import-poll", help="add a poll from a TOML poll file as a draft")
+    poll.add_argument("file", type=Path, help="the poll file, e.g. polls/example.toml")
+    poll.add_argument("--team", help="the forum's Teams team id (needed only when the bot serves several forums)")
+    poll.add_argument("--dry-run", action="store_true", help="check the file only")
+    rounds = commands.add_parser(
+        "import-poll-round", help="import an earlier round's means (CSV: statement;mean;count)"
+    )
+    rounds.add_argument("file", type=Path, help="the CSV, e.g. polls/round-2018-2019.csv")
+    rounds.add_argument("--label", required=True, help="the round's name on the charts, e.g. 2018-2019")
+    rounds.add_argument("--team", help="the forum's Teams team id (needed only when the bot serves several forums)")
     commands.add_parser("migrate", help="bring the database to the newest schema (under a lock on PostgreSQL)")
     package = commands.add_parser(
         "app-package", help="build the Teams app package (zip) with the bot's app id and public host"
@@ -142,6 +222,10 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(migrate_command(settings))
     if args.command == "app-package":
         return app_package_command(settings, args.output)
+    if args.command == "import-poll":
+        return asyncio.run(import_poll_command(settings, args.file, args.team, dry_run=args.dry_run))
+    if args.command == "import-poll-round":
+        return asyncio.run(import_round_command(settings, args.file, args.label, args.team))
     return asyncio.run(import_programme_command(settings, args.file, args.team, dry_run=args.dry_run))
 
 

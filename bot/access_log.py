@@ -15,7 +15,7 @@ from aiohttp.web import BaseRequest, StreamResponse
 
 logger = logging.getLogger(__name__)
 
-_SECRET_PATHS = re.compile(r"^/(privacy/export|calendar)/[^/]+")
+_SECRET_PATHS = re.compile(r"^/(privacy/export|calendar|polls/export|polls/chart)/[^/]+")
 
 
 def redacted_path(path: str) -> str:

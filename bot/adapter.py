@@ -8,17 +8,20 @@ that it failed, while the log keeps the activity id to find the cause.
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from types import SimpleNamespace
 
-from botbuilder.core import ConversationState, TurnContext
+from botbuilder.core import ConversationState, InvokeResponse, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
-from botbuilder.schema import Activity
+from botbuilder.schema import Activity, ActivityTypes
 from botframework.connector import ConnectorClient
 from botframework.connector.auth import AuthenticateRequestResult, ClaimsIdentity, ConnectorFactory
 from msrest.exceptions import ClientRequestError
 
+from bot.connector_clients import CachingBotFrameworkAuthentication
 from bot.observability.activity_record import mark_turn_failed
 from bot.settings import Settings
+from bot.turn import invoke_message
 from forum.i18n import resolve_locale, tr
 
 logger = logging.getLogger(__name__)
@@ -99,7 +102,9 @@ def bot_framework_authentication(settings: Settings) -> ConfigurationBotFramewor
 
 class ForumAdapter(CloudAdapter):
     def __init__(self, settings: Settings, conversation_state: ConversationState) -> None:
-        super().__init__(bot_framework_authentication(settings))
+        # Connector and user-token clients built once per service URL and app id, not per turn.
+        self.authentication = CachingBotFrameworkAuthentication(bot_framework_authentication(settings))
+        super().__init__(self.authentication)
         self._settings = settings
         self._conversation_state = conversation_state
         self.on_turn_error = self._on_turn_error
@@ -129,11 +134,15 @@ class ForumAdapter(CloudAdapter):
         )
         locale = resolve_locale(activity.locale, default=self._settings.default_locale)
         await self._clear_state(turn_context)
-        if activity.type == "message" or activity.type == "invoke":
-            try:
+        try:
+            if activity.type == "invoke":
+                # Answered to the presser as the invoke's error, never posted in the channel; and
+                # never the SDK's bare 501 for an invoke that got no response.
+                await turn_context.send_activity(_invoke_error(tr(locale, "error.generic")))
+            elif activity.type == "message":
                 await turn_context.send_activity(tr(locale, "error.generic"))
-            except Exception:
-                logger.exception("could not tell the user that the turn failed")
+        except Exception:
+            logger.exception("could not tell the user that the turn failed")
 
     async def _clear_state(self, turn_context: TurnContext) -> None:
         try:
@@ -143,3 +152,8 @@ class ForumAdapter(CloudAdapter):
             await self._conversation_state.delete(turn_context)
         except Exception:
             logger.exception("could not clear conversation state after a failed turn")
+
+
+def _invoke_error(message: str) -> Activity:
+    body = invoke_message(500, "InternalServerError", message)
+    return Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=int(HTTPStatus.OK), body=body))

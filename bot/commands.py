@@ -141,6 +141,58 @@ COMMANDS: tuple[CommandSpec, ...] = (
         CommandHelp("meeting.command.announce.usage", "meeting.command.announce.summary", coordinators_only=True),
         coordinators_only=True,
     ),
+    CommandSpec(
+        "polls",
+        ("kyselyt", "polls", "enkäter", "enkater"),
+        CommandHelp("poll.command.list.usage", "poll.command.list.summary"),
+    ),
+    CommandSpec(
+        "poll_results",
+        ("kysely tulokset", "kyselyn tulokset", "poll results", "enkät resultat", "enkat resultat"),
+        CommandHelp("poll.command.results.usage", "poll.command.results.summary"),
+    ),
+    CommandSpec(
+        "poll_new",
+        ("kysely uusi", "uusi kysely", "poll new", "new poll", "enkät ny", "enkat ny", "ny enkät", "ny enkat"),
+        CommandHelp("poll.command.new.usage", "poll.command.new.summary", coordinators_only=True),
+        coordinators_only=True,
+    ),
+    CommandSpec(
+        "poll_start",
+        (
+            "kysely aloita",
+            "aloita kysely",
+            "poll start",
+            "start poll",
+            "enkät starta",
+            "enkat starta",
+            "starta enkät",
+            "starta enkat",
+        ),
+        CommandHelp("poll.command.start.usage", "poll.command.start.summary", coordinators_only=True),
+        coordinators_only=True,
+    ),
+    CommandSpec(
+        "poll_close",
+        (
+            "kysely sulje",
+            "sulje kysely",
+            "poll close",
+            "close poll",
+            "enkät stäng",
+            "enkat stang",
+            "stäng enkät",
+            "stang enkat",
+        ),
+        CommandHelp("poll.command.close.usage", "poll.command.close.summary", coordinators_only=True),
+        coordinators_only=True,
+    ),
+    CommandSpec(
+        "poll_export",
+        ("kysely vie", "vie kysely", "poll export", "export poll", "enkät exportera", "enkat exportera"),
+        CommandHelp("poll.command.export.usage", "poll.command.export.summary", coordinators_only=True),
+        coordinators_only=True,
+    ),
 )
 
 _SPACES = re.compile(r"\s+")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 from http import HTTPStatus
-from typing import Any
 
 from botbuilder.core import ConversationState, InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
@@ -21,13 +20,14 @@ from msrest.exceptions import HttpOperationError
 from bot.card_actions import CardActionRouter, read_action
 from bot.commands import COMMANDS, CommandSpec, parse_command
 from bot.references import channel_reference_of, member_of, reference_of, team_of, tenant_of
-from bot.turn import CommandHandler, Interceptor, TurnInfo, send_card
+from bot.turn import CommandHandler, Interceptor, TurnInfo, invoke_message, send_card
 from cards.help import help_card
 from cards.welcome import welcome_card
 from forum.i18n import N_, normalize_locale, resolve_locale, tr
 from forum.people.permissions import NotCoordinatorError
 from forum.people.roster import Actor, Roster
 from forum.types import MemberInfo, TeamInfo
+from storage.transactions import DatabaseBusyError
 
 logger = logging.getLogger(__name__)
 
@@ -78,8 +78,19 @@ class ForumBot(TeamsActivityHandler):
     # --- turn ----------------------------------------------------------
 
     async def on_turn(self, turn_context: TurnContext) -> None:
-        await super().on_turn(turn_context)
-        await self._conversation_state.save_changes(turn_context)
+        try:
+            await super().on_turn(turn_context)
+            await self._conversation_state.save_changes(turn_context)
+        except DatabaseBusyError:
+            # Retried and still busy (storage.transactions): nothing was written. Not a
+            # failed turn: the person is asked to try again, in their language.
+            activity = turn_context.activity
+            logger.warning("activity %s (%s): database busy, asked to retry", activity.id, activity.type)
+            if activity.type == "message":
+                await turn_context.send_activity(tr(self._activity_locale(turn_context), "error.busy"))
+
+    def _activity_locale(self, turn_context: TurnContext) -> str:
+        return resolve_locale(turn_context.activity.locale, default=self._default_locale)
 
     async def turn_info(self, turn_context: TurnContext) -> TurnInfo:
         activity = turn_context.activity
@@ -164,13 +175,17 @@ class ForumBot(TeamsActivityHandler):
             return await super().on_invoke_activity(turn_context)
         action = read_action(activity.value)
         if action is None:
-            return InvokeResponse(
-                status=int(HTTPStatus.OK), body=_invoke_message(400, "BadRequest", "malformed action")
-            )
-        turn = await self.turn_info(turn_context)
-        card = await self.card_actions.handle_execute(turn_context, turn, action.verb, action.data)
+            return InvokeResponse(status=int(HTTPStatus.OK), body=invoke_message(400, "BadRequest", "malformed action"))
+        try:
+            turn = await self.turn_info(turn_context)
+            card = await self.card_actions.handle_execute(turn_context, turn, action.verb, action.data)
+        except DatabaseBusyError:
+            # Only the presser sees this (Teams shows it on the card); nothing goes to the channel.
+            logger.warning("invoke %s: database busy, answered 503", activity.id)
+            message = tr(self._activity_locale(turn_context), "error.busy")
+            return InvokeResponse(status=int(HTTPStatus.OK), body=invoke_message(503, "ServiceUnavailable", message))
         if card is None:
-            return InvokeResponse(status=int(HTTPStatus.OK), body=_invoke_message(200, "", ""))
+            return InvokeResponse(status=int(HTTPStatus.OK), body=invoke_message(200, "", ""))
         return InvokeResponse(
             status=int(HTTPStatus.OK),
             body={"statusCode": 200, "type": "application/vnd.microsoft.card.adaptive", "value": card},
@@ -262,13 +277,3 @@ class ForumBot(TeamsActivityHandler):
             token = page.continuation_token
             if not token:
                 return members
-
-
-def _invoke_message(status: int, kind: str, message: str) -> dict[str, Any]:
-    if status == 200:
-        return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": message or "OK"}
-    return {
-        "statusCode": status,
-        "type": "application/vnd.microsoft.error",
-        "value": {"code": kind, "message": message},
-    }

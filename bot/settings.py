@@ -51,6 +51,8 @@ class Settings:
     timezone: str = "Europe/Helsinki"
     public_base_url: str = "http://127.0.0.1:3978"
     dispatch_interval_seconds: float = 5.0
+    card_update_delay_seconds: float = 0.5
+    """How long a channel card's update waits for more changes (a burst of RSVPs is one update)."""
     quiet_hours: QuietHours = DEFAULT_QUIET_HOURS
     """Forums without their own setting keep quiet then (``QUIET_HOURS``, ``QUIET_WEEKENDS``)."""
     max_body_bytes: int = 1024 * 1024
@@ -97,8 +99,13 @@ class Settings:
         try:
             port = int(get("PORT", "3978"))
             interval = float(get("DISPATCH_INTERVAL_SECONDS", "5"))
+            card_delay = float(get("CARD_UPDATE_DELAY_SECONDS", "0.5"))
         except ValueError as exc:
-            raise SettingsError(f"PORT and DISPATCH_INTERVAL_SECONDS must be numbers: {exc}") from exc
+            raise SettingsError(
+                f"PORT, DISPATCH_INTERVAL_SECONDS and CARD_UPDATE_DELAY_SECONDS must be numbers: {exc}"
+            ) from exc
+        if not 0 <= card_delay <= 10:
+            raise SettingsError(f"CARD_UPDATE_DELAY_SECONDS must be 0..10, not {card_delay}")
         if not 0 < port < 65536:
             raise SettingsError(f"PORT must be 1..65535, not {port}")
         retention = {
@@ -148,6 +155,7 @@ class Settings:
             timezone=timezone,
             public_base_url=get("PUBLIC_BASE_URL", f"http://{host}:{port}").rstrip("/"),
             dispatch_interval_seconds=interval,
+            card_update_delay_seconds=card_delay,
             quiet_hours=quiet_hours,
             leaver_retention_days=retention["LEAVER_RETENTION_DAYS"],
             forum_retention_months=retention["FORUM_RETENTION_MONTHS"],

@@ -46,3 +46,14 @@ async def send_card(turn_context: TurnContext, card: dict[str, Any]) -> str | No
     """Send a card as a reply in this conversation; returns its activity id."""
     response = await turn_context.send_activity(card_activity(card))
     return response.id if response is not None else None
+
+
+def invoke_message(status: int, kind: str, message: str) -> dict[str, Any]:
+    """An ``adaptiveCard/action`` response body: a message (200) or an error for the presser only."""
+    if status == 200:
+        return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": message or "OK"}
+    return {
+        "statusCode": status,
+        "type": "application/vnd.microsoft.error",
+        "value": {"code": kind, "message": message},
+    }

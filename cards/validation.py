@@ -1,7 +1,7 @@
 """Check cards against the Adaptive Card 1.5 schema and Teams' size limit.
 
 The schema is Microsoft's own (copied from ``schemas/1.5.0``); Teams renders
-cards up to 1.5 and older clients refuse a message over about 40 KB, counted in UTF-16 (as Teams does).
+cards up to 1.5 and older clients refuse a message over about 40 KB.
 
 Teams adds its own ``msteams`` property to the card (width, mentions), which
 the standard schema forbids (``additionalProperties: false``). It is checked
@@ -21,57 +21,6 @@ from jsonschema import validators
 SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "adaptive-card-1.5.json"
 MAX_CARD_BYTES = 40 * 1024
 TEAMS_CARD_KEYS = frozenset({"width", "entities"})
-CHART_KEYS = frozenset(
-    {
-        "type",
-        "id",
-        "title",
-        "data",
-        "color",
-        "colorSet",
-        "displayMode",
-        "xAxisTitle",
-        "yAxisTitle",
-        "fallback",
-        "spacing",
-        "separator",
-        "height",
-        "horizontalAlignment",
-        "isVisible",
-        "requires",
-    }
-)
-"""Teams' chart elements (``Chart.HorizontalBar`` …) are not in the 1.5 schema: checked here."""
-
-
-def utf16_size(value: Any) -> int:
-    """Bytes of ``value`` as JSON in UTF-16, as Teams counts a message against its limit."""
-    return len(json.dumps(value, ensure_ascii=False).encode("utf-16-le"))
-
-
-def _chart_problems(node: dict[str, Any], where: str) -> list[str]:
-    problems = [f"{where}/{key}: not a Teams chart property" for key in sorted(set(node) - CHART_KEYS)]
-    data = node.get("data")
-    if not isinstance(data, list) or not all(
-        isinstance(item, dict) and isinstance(item.get("x"), str) and isinstance(item.get("y"), (int, float))
-        for item in data
-    ):
-        problems.append(f"{where}/data: a list of {{x: text, y: number}}")
-    if not isinstance(node.get("fallback"), dict):
-        problems.append(f"{where}: a chart needs a fallback element (clients without charts show it)")
-    return problems
-
-
-def _without_charts(node: Any, where: str, problems: list[str]) -> Any:
-    """The card with every chart replaced by its fallback (what the schema can check)."""
-    if isinstance(node, dict):
-        if str(node.get("type", "")).startswith("Chart."):
-            problems.extend(_chart_problems(node, where))
-            return _without_charts(node.get("fallback") or {"type": "TextBlock", "text": ""}, where, problems)
-        return {key: _without_charts(value, f"{where}/{key}", problems) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_without_charts(item, f"{where}/{index}", problems) for index, item in enumerate(node)]
-    return node
 
 
 @cache
@@ -100,7 +49,6 @@ def card_errors(card: dict[str, Any]) -> list[str]:
             problems.extend(f"msteams/{key}: not a Teams card property" for key in sorted(set(teams) - TEAMS_CARD_KEYS))
             if teams.get("width", "Full") != "Full":
                 problems.append("msteams/width: only 'Full' is supported")
-    standard = _without_charts(standard, "", problems)
     for error in _validator().iter_errors(standard):
         where = "/".join(str(p) for p in error.absolute_path) or "(card)"
         detail = error.message
@@ -108,7 +56,7 @@ def card_errors(card: dict[str, Any]) -> list[str]:
             best = min(error.context, key=lambda e: len(e.message))
             detail = f"{detail[:120]} ({best.message[:200]})"
         problems.append(f"{where}: {detail[:400]}")
-    size = utf16_size(card)
+    size = len(json.dumps(card, ensure_ascii=False).encode("utf-8"))
     if size > MAX_CARD_BYTES:
-        problems.append(f"card is {size} bytes in UTF-16, over the {MAX_CARD_BYTES} byte limit")
+        problems.append(f"card is {size} bytes, over the {MAX_CARD_BYTES} byte limit")
     return problems

@@ -129,3 +129,11 @@ def format_clock(moment: datetime, locale: str, time_zone: str) -> str:
     local = moment.astimezone(ZoneInfo(time_zone))
     babel_locale = _BABEL_LOCALES.get(locale, _BABEL_LOCALES[DEFAULT_LOCALE])
     return str(format_time(local.time(), format="short", locale=babel_locale))
+
+
+def format_number(value: float, locale: str, digits: int = 1) -> str:
+    """A decimal as the reader writes it: "3,8" in Finnish and Swedish, "3.8" in English."""
+    from babel.numbers import format_decimal
+
+    babel_locale = _BABEL_LOCALES.get(locale, _BABEL_LOCALES[DEFAULT_LOCALE])
+    return str(format_decimal(value, format="0." + "0" * digits if digits else "0", locale=babel_locale))

@@ -8,6 +8,8 @@ Everything else in ``storage/`` only sees an ``async_sessionmaker``.
 from __future__ import annotations
 
 import logging
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,14 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from storage.transactions import WRITE_OPTION, ForumAsyncSession, ForumSession
+
 logger = logging.getLogger(__name__)
+
+
+WAL_ATTEMPTS = 10
+SQLITE_BUSY_TIMEOUT_MS = 5000
+"""How long SQLite waits for the write lock before saying busy (then ``write_transaction`` retries)."""
 
 
 def is_sqlite(url: str) -> bool:
@@ -34,16 +43,37 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # and let SQLAlchemy say BEGIN itself (the recipe from SQLAlchemy's docs).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    _ensure_wal(cursor)
     cursor.close()
 
 
+def _ensure_wal(cursor: Any) -> None:
+    """WAL is kept in the file: set it only when it is not there yet, and again when a second
+    process opening a new file at the same moment (two replicas migrating) met the first one's
+    lock, which SQLite reports at once instead of waiting on the busy timeout."""
+    for attempt in range(WAL_ATTEMPTS):
+        cursor.execute("PRAGMA journal_mode")
+        if str(cursor.fetchone()[0]).lower() == "wal":
+            return
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError:  # what the driver raises at this level
+            if attempt == WAL_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))  # at start-up only, before the app serves anything
+
+
 def _on_sqlite_begin(connection: Any) -> None:
-    # IMMEDIATE takes the write lock up front: concurrent transactions queue
-    # on busy_timeout instead of failing later when a reader tries to write.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A write (``session.begin()``, see storage/transactions.py) takes the write lock up
+    # front: concurrent writers queue on busy_timeout instead of failing later when a
+    # reader upgrades. A read stays deferred: in WAL mode it neither waits nor blocks.
+    if connection.get_execution_options().get(WRITE_OPTION):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql("BEGIN")
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -58,4 +88,5 @@ def create_engine(url: str) -> AsyncEngine:
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    """Sessions whose ``begin()`` is a write and whose autobegin is a read (``storage.transactions``)."""
+    return async_sessionmaker(engine, class_=ForumAsyncSession, expire_on_commit=False, sync_session_class=ForumSession)

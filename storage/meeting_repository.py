@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import MeetingRow, MuseumRow, ParticipantRow, RsvpRow
+from storage.models import MeetingRow, MuseumRow, ParticipantRow, PersonRow, RsvpRow
 
 
 async def meeting_by_id(session: AsyncSession, meeting_id: int, *, for_update: bool = False) -> MeetingRow | None:
@@ -56,6 +57,27 @@ async def rsvp_of(session: AsyncSession, meeting_id: int, participant_id: int) -
     )
 
 
+async def upsert_rsvp(
+    session: AsyncSession, meeting_id: int, participant_id: int, answer: str, answered_at: datetime
+) -> tuple[int, datetime] | None:
+    """Store the answer in one statement; (row id, answered at) when it changed, None when it was already so.
+
+    ``INSERT … ON CONFLICT DO UPDATE … WHERE the answer differs``: a double
+    click, or Teams delivering the same invoke twice, leaves the row as it is.
+    """
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(RsvpRow).values(
+        meeting_id=meeting_id, participant_id=participant_id, answer=answer, answered_at=answered_at
+    )
+    statement = insert.on_conflict_do_update(
+        index_elements=[RsvpRow.meeting_id, RsvpRow.participant_id],
+        set_={"answer": insert.excluded.answer, "answered_at": insert.excluded.answered_at},
+        where=RsvpRow.answer != insert.excluded.answer,
+    ).returning(RsvpRow.id, RsvpRow.answered_at)
+    row = (await session.execute(statement)).first()
+    return (int(row[0]), row[1]) if row is not None else None
+
+
 async def rsvp_counts(session: AsyncSession, meeting_id: int) -> dict[str, int]:
     """Answers of the forum's active participants, by answer."""
     query = (
@@ -65,6 +87,19 @@ async def rsvp_counts(session: AsyncSession, meeting_id: int) -> dict[str, int]:
         .group_by(RsvpRow.answer)
     )
     return {answer: int(count) for answer, count in (await session.execute(query)).all()}
+
+
+async def latest_answerers(session: AsyncSession, meeting_id: int, limit: int) -> Sequence[str]:
+    """Teams user ids of the active members who answered most recently, newest first."""
+    query = (
+        select(PersonRow.teams_user_id)
+        .join(ParticipantRow, ParticipantRow.person_id == PersonRow.id)
+        .join(RsvpRow, RsvpRow.participant_id == ParticipantRow.id)
+        .where(RsvpRow.meeting_id == meeting_id, ParticipantRow.active.is_(True))
+        .order_by(RsvpRow.answered_at.desc(), RsvpRow.id.desc())
+        .limit(limit)
+    )
+    return (await session.scalars(query)).all()
 
 
 async def rsvps_with_people(session: AsyncSession, meeting_id: int) -> Sequence[tuple[RsvpRow, ParticipantRow]]:

@@ -14,6 +14,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.transactions import WRITE_OPTION
+
 logger = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -42,7 +44,9 @@ async def upgrade_to_head(engine: AsyncEngine) -> None:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
-    async with engine.begin() as connection:
+    # A write: on SQLite it takes the write lock first (BEGIN IMMEDIATE), so two
+    # processes starting at once migrate one after the other.
+    async with engine.execution_options(**{WRITE_OPTION: True}).begin() as connection:
         if connection.dialect.name == "postgresql":
             # Replicas (and the container's entrypoint) starting at once: one migrates, the
             # others wait here and then find the schema at head. Released at commit.

@@ -10,7 +10,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import and_, delete, func, join, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import BotStateRow, ErasureRecordRow, ForumRow, MuseumRow, ParticipantRow, PersonRow
@@ -49,6 +49,44 @@ async def people_matching(session: AsyncSession, needle: str) -> Sequence[Person
     ).all()
 
 
+async def identity(
+    session: AsyncSession, teams_user_id: str, team_id: str | None
+) -> tuple[PersonRow, ParticipantRow | None, ForumRow | None] | None:
+    """The person, their membership and its forum, in one statement; None for a stranger.
+
+    With ``team_id`` the membership is the one in that team's forum; without
+    (a 1:1 chat), the person's most recent active membership in an active
+    forum, as ``memberships_of`` orders them.
+    """
+    if team_id is not None:
+        query = (
+            select(PersonRow, ParticipantRow, ForumRow)
+            .select_from(PersonRow)
+            .outerjoin(ForumRow, ForumRow.team_id == team_id)
+            .outerjoin(
+                ParticipantRow, and_(ParticipantRow.forum_id == ForumRow.id, ParticipantRow.person_id == PersonRow.id)
+            )
+            .where(PersonRow.teams_user_id == teams_user_id)
+        )
+    else:
+        memberships = join(
+            ParticipantRow, ForumRow, and_(ForumRow.id == ParticipantRow.forum_id, ForumRow.active.is_(True))
+        )
+        query = (
+            select(PersonRow, ParticipantRow, ForumRow)
+            .select_from(PersonRow)
+            .outerjoin(memberships, ParticipantRow.person_id == PersonRow.id)
+            .where(PersonRow.teams_user_id == teams_user_id)
+            .order_by(ParticipantRow.active.desc(), ParticipantRow.forum_id.desc())
+            .limit(1)
+        )
+    row = (await session.execute(query)).unique().first()
+    if row is None:
+        return None
+    person, membership, forum = row
+    return person, membership, forum
+
+
 async def participant(session: AsyncSession, forum_id: int, person_id: int) -> ParticipantRow | None:
     return await session.scalar(
         select(ParticipantRow).where(ParticipantRow.forum_id == forum_id, ParticipantRow.person_id == person_id)
@@ -73,6 +111,11 @@ async def participants_of(
     if active_only:
         query = query.where(ParticipantRow.active.is_(True))
     return (await session.scalars(query.order_by(ParticipantRow.id))).unique().all()
+
+
+async def active_member_count(session: AsyncSession, forum_id: int) -> int:
+    query = select(func.count()).where(ParticipantRow.forum_id == forum_id, ParticipantRow.active.is_(True))
+    return int(await session.scalar(query) or 0)
 
 
 async def museum_by_name(session: AsyncSession, forum_id: int, name: str) -> MuseumRow | None:

@@ -78,6 +78,7 @@ def settings_factory(database_url: str) -> Iterator[Any]:
             "coordinators": ("kaisa@museovirasto.fi",),
             "dispatch_interval_seconds": 3600.0,
             "quiet_hours": NEVER_QUIET,  # the wall clock must not decide whether a test's message goes
+            "card_update_delay_seconds": 0.0,  # each press updates the card at once (test_rsvp_burst waits)
         }
         values.update(overrides)
         return Settings(**values)

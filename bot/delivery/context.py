@@ -33,10 +33,16 @@ class Delivery:
     dispatcher: JobDispatcher
     worker: OutboxWorker
     pump: DeliveryPump
+    card_update_delay: float = 0.0
 
     def kick(self) -> None:
         """Have the outbox send now what the caller's committed transaction enqueued."""
         self.pump.kick()
+
+    def kick_soon(self) -> None:
+        """Like ``kick`` for a card update: sent after ``card_update_delay``, with whatever
+        else changed meanwhile (``CARD_UPDATE_DELAY_SECONDS``)."""
+        self.pump.kick_soon(self.card_update_delay)
 
 
 DELIVERY = web.AppKey("delivery", Delivery)
@@ -49,7 +55,14 @@ def build_delivery(settings: Settings, database: Database, adapter: ForumAdapter
     outbox = OutboxDelivery(database.sessions, renderers, quiet_hours=settings.quiet_hours)
     worker = OutboxWorker(outbox, ProactiveSender(adapter, settings.app_id))
     pump = DeliveryPump(dispatcher, worker, settings.dispatch_interval_seconds)
-    return Delivery(jobs=jobs, renderers=renderers, dispatcher=dispatcher, worker=worker, pump=pump)
+    return Delivery(
+        jobs=jobs,
+        renderers=renderers,
+        dispatcher=dispatcher,
+        worker=worker,
+        pump=pump,
+        card_update_delay=settings.card_update_delay_seconds,
+    )
 
 
 async def delivery_context(app: web.Application) -> AsyncIterator[None]:

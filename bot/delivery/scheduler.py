@@ -47,6 +47,7 @@ class DeliveryPump:
         self._lock = asyncio.Lock()
         self._again = False
         self._kicks: set[asyncio.Task[None]] = set()
+        self._soon: asyncio.TimerHandle | None = None
         self._scheduler: AsyncIOScheduler | None = None
         self._stopped = False
 
@@ -81,6 +82,9 @@ class DeliveryPump:
                 self._lock.release()
         except TimeoutError:
             logger.warning("a delivery tick was still running at shutdown; its leases will expire")
+        if self._soon is not None:
+            self._soon.cancel()  # its rows are in the outbox: the next start's first tick sends them
+            self._soon = None
         for task in list(self._kicks):
             task.cancel()
 
@@ -95,8 +99,26 @@ class DeliveryPump:
         self._kicks.add(task)
         task.add_done_callback(self._kicks.discard)
 
+    def kick_soon(self, delay: float) -> None:
+        """Kick in ``delay`` seconds unless a kick is already waiting: the changes of a burst
+        (RSVPs to one card) go out as one coalesced update. Call after the commit."""
+        if delay <= 0:
+            self.kick()
+            return
+        if self._stopped or self._soon is not None:
+            return
+        self._soon = asyncio.get_running_loop().call_later(delay, self._kick_now)
+
+    def _kick_now(self) -> None:
+        if self._soon is not None:
+            self._soon.cancel()
+            self._soon = None
+        self.kick()
+
     async def settle(self) -> None:
-        """Wait until kicked ticks are done (tests, shutdown)."""
+        """Send what waits for a delayed kick now, and wait until kicked ticks are done (tests)."""
+        if self._soon is not None:
+            self._kick_now()
         while self._kicks:
             await asyncio.gather(*list(self._kicks), return_exceptions=True)
 

@@ -61,8 +61,11 @@ class MeetingButtons(MeetingReplies):
             note, warning = tr(turn.locale, "rsvp.refused.over"), True
         else:
             if outcome.changed:
-                self.kick()
-        standing = await self.service.standing(choice.meeting_id, turn.actor.person.id)
+                self.kick_soon()  # the channel card's new counts, with the answers right behind
+            # The answer just stored and the counts read after its commit: nothing to read again.
+            standing = MeetingStanding(outcome.meeting, outcome.counts, outcome.answer)
+        if warning:
+            standing = await self.service.standing(choice.meeting_id, turn.actor.person.id)
         if not wants_reply_card(turn_context, turn):
             if warning:
                 await turn_context.send_activity(note)

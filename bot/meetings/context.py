@@ -78,6 +78,7 @@ async def meetings_context(app: web.Application) -> AsyncIterator[None]:
         service=MeetingService(app[DATABASE].sessions, quiet_default=app[SETTINGS].quiet_hours, hooks=hooks),
         cards=cards,
         kick=delivery.kick,
+        kick_soon=delivery.kick_soon,
         hooks=hooks,
     )
     register_meeting_features(app[BOT].bot, delivery, parts)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from botbuilder.core import TurnContext
 
@@ -35,7 +35,10 @@ class MeetingFeatureParts:
     service: MeetingService
     cards: MeetingCards
     kick: Kick
-    hooks: ProgrammeHooks
+    kick_soon: Kick | None = None
+    """For the channel card's updates: a moment later, so a burst of answers is one update
+    (``CARD_UPDATE_DELAY_SECONDS``); ``kick`` when not given."""
+    hooks: ProgrammeHooks = field(default_factory=ProgrammeHooks)
     """Where the wings built on the programme (check-ins) register what follows it."""
 
 
@@ -44,6 +47,7 @@ class MeetingReplies:
         self.service = parts.service
         self.cards = parts.cards
         self.kick = parts.kick
+        self.kick_soon = parts.kick_soon or parts.kick
 
     def personal_card(
         self, standing: MeetingStanding, turn: TurnInfo, note: str | None = None, *, warning: bool = False

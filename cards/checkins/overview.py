@@ -6,6 +6,7 @@ fallback either, so the rate of every round is on the card as words too.
 
 from __future__ import annotations
 
+from cards.charts import horizontal_bar
 from cards.checkins.parts import status_label
 from cards.elements import Element, adaptive_card, container, facts, heading, text
 from forum.checkins.model import Overview, RoundRate
@@ -32,14 +33,11 @@ def rate_chart(overview: Overview, locale: str, time_zone: str) -> Element:
         )
         for rate in overview.rounds
     ]
-    return {
-        "type": "Chart.HorizontalBar",
-        "title": tr(locale, "checkin.overview.chart_title"),
-        "xAxisTitle": tr(locale, "checkin.overview.chart_axis"),
-        "color": "good",
-        "data": [{"x": _round_label(rate, locale, time_zone), "y": rate.percent} for rate in overview.rounds],
-        "fallback": text("\n\n".join(lines) or tr(locale, "checkin.overview.no_rounds")),
-    }
+    points = [(_round_label(rate, locale, time_zone), float(rate.percent)) for rate in overview.rounds]
+    fallback = text("\n\n".join(lines) or tr(locale, "checkin.overview.no_rounds"))
+    return horizontal_bar(
+        tr(locale, "checkin.overview.chart_title"), points, fallback, x_title=tr(locale, "checkin.overview.chart_axis")
+    )
 
 
 def overview_card(overview: Overview, locale: str, time_zone: str) -> Element:

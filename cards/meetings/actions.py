@@ -47,11 +47,11 @@ def action_data(verb: str, **values: Any) -> dict[str, Any]:
     return data
 
 
-def refresh(meeting_id: int, user_ids: list[str]) -> Element:
-    """The card-level refresh that fetches each listed person's own view."""
+def refresh(meeting_id: int, user_ids: list[str] | None) -> Element:
+    """The card-level refresh that fetches each listed person's own view (everyone's: None)."""
     data = action_data(VERB_REFRESH, **{MEETING_KEY: meeting_id})
     element: Element = {"action": {"type": "Action.Execute", "verb": VERB_REFRESH, "data": data}}
-    if user_ids:
+    if user_ids is not None:
         element["userIds"] = list(user_ids)
     return element
 

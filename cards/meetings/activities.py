@@ -40,7 +40,7 @@ class MeetingCards:
         *,
         locale: str,
         time_zone: str,
-        audience: Sequence[str],
+        audience: Sequence[str] | None,
     ) -> dict[str, Any]:
         view = AnnouncementView(counts=counts, calendar_url=self.calendar_url(meeting, locale), audience=audience)
         summary = f"{meeting_title(meeting, locale)}: {meeting.theme}"

@@ -1,8 +1,9 @@
 """The meeting's announcement card: the one in the channel, and each person's view of it.
 
 The channel gets the shared version (counts, no personal answer) with a
-``refresh`` listing the forum's members, so each member's Teams fetches their
-own view (``for_person``): the same card with "Your answer: …". A change to
+``refresh``, so each member's Teams (everyone's in a forum of at most 60, else
+the latest 60 who answered: ``forum.people.audience``) fetches their own view
+(``for_person``): the same card with "Your answer: …". A change to
 the meeting puts an "Updated" or "Cancelled" band at the top; a cancelled or
 finished meeting has no RSVP buttons.
 """
@@ -30,7 +31,9 @@ class AnnouncementView:
     calendar_url: str
     answer: RsvpAnswer | None = None
     for_person: bool = False
-    audience: Sequence[str] = ()
+    audience: Sequence[str] | None = ()
+    """Whose Teams fetch their own view (``forum.people.audience``): None for everyone
+    (``refresh`` without ``userIds``), these ids, or nobody (empty: no ``refresh``)."""
     now: datetime | None = None
     note: str | None = None
     """An extra line for the reader, e.g. "Thank you, your answer is saved"."""
@@ -86,6 +89,6 @@ def announcement_card(meeting: Meeting, view: AnnouncementView, locale: str, tim
     if not meeting.is_cancelled:
         actions.append(open_url(tr(locale, "meeting.add_to_calendar"), view.calendar_url))
     extra: dict[str, Any] = {}
-    if not view.for_person and view.audience and not meeting.is_cancelled:
-        extra["refresh"] = refresh(meeting.id, list(view.audience))
+    if not view.for_person and not meeting.is_cancelled and (view.audience is None or view.audience):
+        extra["refresh"] = refresh(meeting.id, None if view.audience is None else list(view.audience))
     return adaptive_card(announcement_body(meeting, view, locale, time_zone), actions, full_width=True, **extra)

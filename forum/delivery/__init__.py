@@ -9,6 +9,8 @@ How a feature sends (it never sees the worker):
   ``data`` holds domain ids only, as JSON.
 - ``intents.enqueue_card_update(session, card_key=…, purpose=…)`` to have a card the
   outbox posted replaced by its current rendering; pending updates of one card coalesce.
+  ``intents.request_card_update`` (same arguments, returns a bool) makes the same decisions
+  in one read and at most one insert: use it from a turn's hot path (an RSVP, a vote).
 - A renderer per purpose, registered in the feature's ``*_context`` on
   ``app[DELIVERY].renderers``: ``async def render(session, intent, reader) -> dict | None``.
   The worker calls it when the row is sent (read-only session, no write lock), with

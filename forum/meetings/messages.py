@@ -11,7 +11,7 @@ not sent at all (None: the row ends ``dropped``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +20,8 @@ from forum.delivery.intents import Activity, Intent, Reader, Render
 from forum.meetings.model import Meeting, MeetingNotFoundError, get_meeting_by_id
 from forum.meetings.renderer import MeetingRenderer
 from forum.meetings.rsvp import answer_of, counts_for
-from storage import roster_repository as roster_repo
+from forum.people.audience import refresh_user_ids
+from storage import meeting_repository as meetings_repo
 from storage.types import utcnow
 
 logger = logging.getLogger(__name__)
@@ -29,8 +30,6 @@ PURPOSE_ANNOUNCEMENT = "meeting_announcement"
 PURPOSE_ANNOUNCEMENT_UPDATE = "meeting_announcement_update"
 PURPOSE_REMINDER = "meeting_reminder"
 PURPOSE_RSVP_NUDGE = "rsvp_nudge"
-REFRESH_AUDIENCE_LIMIT = 60
-"""Teams fetches a personal view automatically for at most 60 listed users."""
 
 MEETING_ID = "meeting_id"
 HOURS_BEFORE = "hours_before"
@@ -50,15 +49,14 @@ def nudge_data(meeting: Meeting) -> dict[str, int]:
     return {MEETING_ID: meeting.id}
 
 
-async def refresh_audience(session: AsyncSession, forum_id: int) -> list[str]:
-    """Teams ids of the forum's active members, for the card's personal views.
+async def refresh_audience(session: AsyncSession, meeting: Meeting) -> list[str] | None:
+    """Whose Teams fetch their own view of the channel card (``forum.people.audience``):
+    None for everyone (a forum of at most 60), else the latest 60 who answered."""
 
-    Over the limit nobody is listed: Teams then shows everyone the shared
-    card, and a person still sees their answer after pressing a button.
-    """
-    members = await roster_repo.participants_of(session, forum_id, active_only=True)
-    ids = [row.person.teams_user_id for row in members]
-    return ids if len(ids) <= REFRESH_AUDIENCE_LIMIT else []
+    async def latest(session: AsyncSession, limit: int) -> Sequence[str]:
+        return await meetings_repo.latest_answerers(session, meeting.id, limit)
+
+    return await refresh_user_ids(session, meeting.forum_id, latest)
 
 
 def meeting_renderers(cards: MeetingRenderer, clock: Callable[[], datetime] = utcnow) -> dict[str, Render]:
@@ -73,7 +71,7 @@ def meeting_renderers(cards: MeetingRenderer, clock: Callable[[], datetime] = ut
             await counts_for(session, meeting.id),
             locale=reader.locale,
             time_zone=reader.time_zone,
-            audience=await refresh_audience(session, meeting.forum_id),
+            audience=await refresh_audience(session, meeting),
         )
 
     async def reminder(session: AsyncSession, intent: Intent, reader: Reader) -> Activity | None:

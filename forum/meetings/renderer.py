@@ -26,10 +26,11 @@ class MeetingRenderer(Protocol):
         *,
         locale: str,
         time_zone: str,
-        audience: Sequence[str],
+        audience: Sequence[str] | None,
     ) -> Activity:
         """The card everyone sees in the channel; ``audience`` are the Teams
-        user ids whose clients fetch their own view (their answer) of it."""
+        user ids whose clients fetch their own view (their answer) of it, None
+        for everyone (``forum.people.audience``)."""
         ...
 
     def reminder(

@@ -13,15 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from forum.meetings.model import Meeting, MeetingCancelledError, MeetingOverError, get_meeting_by_id
+from forum.meetings.model import Meeting, MeetingCancelledError, MeetingOverError
 from forum.people.views import participant_view
 from forum.types import ParticipantView
 from storage import meeting_repository as meetings_repo
 from storage import roster_repository as roster_repo
-from storage.models import RsvpRow
 
 logger = logging.getLogger(__name__)
 
@@ -58,8 +56,8 @@ class RsvpOutcome:
     changed: bool
     """False for a repeated click with the same answer: nothing to update."""
     counts: RsvpCounts
-    version: str
-    """Distinguishes this change from every other answer to the meeting."""
+    version: str | None
+    """Distinguishes this change from every other answer to the meeting; None when nothing changed."""
 
 
 @dataclass(frozen=True)
@@ -100,50 +98,30 @@ async def answer_of(session: AsyncSession, meeting_id: int, person_id: int, foru
     return parse_answer(row.answer) if row is not None else None
 
 
-async def record_answer(
-    session: AsyncSession, meeting_id: int, person_id: int, answer: RsvpAnswer, *, now: datetime
-) -> RsvpOutcome:
-    """Store ``answer`` as this person's one answer for the meeting.
-
-    The meeting row is locked first (on PostgreSQL) so answers to one meeting
-    are counted one after another and every card update carries counts that
-    include all earlier answers.
-    """
-    meeting = await get_meeting_by_id(session, meeting_id, for_update=True)
+def check_open(meeting: Meeting, now: datetime) -> None:
+    """Raise unless the meeting still takes answers (not cancelled, not over)."""
     if meeting.is_cancelled:
-        raise MeetingCancelledError(meeting_id)
+        raise MeetingCancelledError(meeting.id)
     if meeting.ends_at <= now:
-        raise MeetingOverError(meeting_id)
-    member = await roster_repo.participant(session, meeting.forum_id, person_id)
-    if member is None or not member.active:
-        raise NotParticipantError(person_id)
-    row = await meetings_repo.rsvp_of(session, meeting_id, member.id)
-    if row is None:
-        try:
-            async with session.begin_nested():
-                row = RsvpRow(meeting_id=meeting_id, participant_id=member.id, answer=answer.value, answered_at=now)
-                session.add(row)
-            changed = True
-        except IntegrityError:
-            # The same click arrived twice at once (SQLite has no row lock): the other one won.
-            row = await meetings_repo.rsvp_of(session, meeting_id, member.id)
-            if row is None:  # pragma: no cover - deleted in between
-                raise
-            changed = _change(row, answer, now)
-    else:
-        changed = _change(row, answer, now)
-    await session.flush()
-    logger.info("rsvp %s for meeting %s by participant %s (changed=%s)", answer, meeting_id, member.id, changed)
-    version = f"{row.id}-{int(row.answered_at.timestamp() * 1_000_000)}"
-    return RsvpOutcome(meeting, answer, changed, await counts_for(session, meeting_id), version)
+        raise MeetingOverError(meeting.id)
 
 
-def _change(row: RsvpRow, answer: RsvpAnswer, now: datetime) -> bool:
-    if row.answer == answer.value:
-        return False
-    row.answer = answer.value
-    row.answered_at = now
-    return True
+async def store_answer(
+    session: AsyncSession, meeting_id: int, participant_id: int, answer: RsvpAnswer, *, now: datetime
+) -> str | None:
+    """Store ``answer`` as the participant's one answer for the meeting, in one statement.
+
+    Returns the change's version (distinct for every change of any answer to
+    the meeting), or None when the answer already was ``answer``. Why no
+    lock on the meeting: the channel card is rendered when it is sent, from
+    the counts as they are then, so answers need not be counted in order.
+    """
+    stored = await meetings_repo.upsert_rsvp(session, meeting_id, participant_id, answer.value, now)
+    if stored is None:
+        return None
+    row_id, answered_at = stored
+    logger.info("rsvp %s for meeting %s by participant %s", answer, meeting_id, participant_id)
+    return f"{row_id}-{answer.value}-{int(answered_at.timestamp() * 1_000_000)}"
 
 
 def may_see_names(meeting: Meeting, participant: ParticipantView | None, is_coordinator: bool) -> bool:

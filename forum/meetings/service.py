@@ -16,12 +16,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from forum.delivery.intents import request_card_update
 from forum.delivery.outbox import PersonTarget, enqueue_message
 from forum.delivery.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours
 from forum.i18n import resolve_locale
 from forum.meetings.announcements import post_announcement, update_announcement
 from forum.meetings.calendar import meeting_ics
 from forum.meetings.hooks import NO_HOOKS, ProgrammeHooks
+from forum.meetings.messages import PURPOSE_ANNOUNCEMENT_UPDATE
 from forum.meetings.model import (
     Meeting,
     MeetingCancelledError,
@@ -38,19 +40,24 @@ from forum.meetings.model import (
     update_meeting,
 )
 from forum.meetings.rsvp import (
+    NotParticipantError,
     RsvpAnswer,
     RsvpCounts,
     RsvpNames,
     RsvpOutcome,
     answer_of,
+    check_open,
     counts_for,
     names_for,
-    record_answer,
+    participant_in,
+    store_answer,
 )
 from forum.meetings.schedule import sync_meeting_jobs
 from forum.people.permissions import NotCoordinatorError
 from forum.people.roster import Actor
+from forum.types import ParticipantView
 from storage import roster_repository as roster_repo
+from storage.transactions import write_transaction
 from storage.types import utcnow
 
 logger = logging.getLogger(__name__)
@@ -205,13 +212,39 @@ class MeetingService:
     # --- everyone -----------------------------------------------------
 
     async def answer(self, actor: Actor, meeting_id: int, answer: RsvpAnswer) -> RsvpOutcome:
-        """Record the person's answer; a change updates the channel card's counts."""
+        """Record the person's answer; a change updates the channel card's counts.
+
+        Why two short steps: the checks read outside any write lock; the write
+        transaction is one upsert, the card-update intent (the card is rendered
+        when it is sent, not here) and the count for the presser's own card,
+        which so includes this answer.
+        """
         now = self._clock()
-        async with self._sessions() as session, session.begin():
-            outcome = await record_answer(session, meeting_id, actor.person.id, answer, now=now)
-            if outcome.changed:
-                await update_announcement(session, outcome.meeting)
-            return outcome
+        async with self._sessions() as session:
+            meeting = await get_meeting_by_id(session, meeting_id)
+            check_open(meeting, now)
+            member = await self._member_of(session, actor, meeting.forum_id)
+        if member is None:
+            raise NotParticipantError(actor.person.id)
+
+        async def write(session: AsyncSession) -> tuple[str | None, RsvpCounts]:
+            version = await store_answer(session, meeting.id, member.id, answer, now=now)
+            if version is not None and meeting.announcement_key is not None:
+                await request_card_update(
+                    session, card_key=meeting.announcement_key, purpose=PURPOSE_ANNOUNCEMENT_UPDATE
+                )
+            return version, await counts_for(session, meeting.id)
+
+        version, counts = await write_transaction(self._sessions, write)
+        return RsvpOutcome(meeting, answer, version is not None, counts, version)
+
+    @staticmethod
+    async def _member_of(session: AsyncSession, actor: Actor, forum_id: int) -> ParticipantView | None:
+        """The actor's active membership in the forum: known from the turn, read only from elsewhere."""
+        if actor.forum is not None and actor.forum.id == forum_id:
+            known = actor.participant
+            return known if known is not None and known.active else None
+        return await participant_in(session, forum_id, actor.person.id)
 
     async def names(self, actor: Actor, forum_id: int, number: int) -> RsvpNames:
         async with self._sessions() as session:

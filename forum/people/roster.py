@@ -24,12 +24,12 @@ from forum.people.views import forum_view, participant_view, person_view
 from forum.types import ForumView, MemberInfo, ParticipantView, PersonView, Role, TeamInfo
 from storage import roster_repository as repo
 from storage.models import ForumRow, ParticipantRow, PersonRow
+from storage.transactions import write_transaction
 from storage.types import utcnow
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-WRITE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -182,6 +182,11 @@ class Roster:
         the same transaction for the outbox to reach this person later.
         """
 
+        async with self._sessions() as session:
+            known = await repo.identity(session, member.teams_user_id, team_id)
+        if known is not None and not _identity_changed(known[0], member, personal_reference, locale):
+            return self._actor(*known)
+
         async def work(session: AsyncSession) -> Actor:
             person = await self._upsert_person(session, member)
             if personal_reference is not None:
@@ -200,16 +205,19 @@ class Roster:
                     membership = memberships[0]
                     forum = await repo.forum_by_id(session, membership.forum_id)
             await session.flush()
-            pview = person_view(person)
-            part = participant_view(membership) if membership is not None else None
-            return Actor(
-                person=pview,
-                participant=part,
-                forum=forum_view(forum) if forum is not None else None,
-                is_coordinator=is_coordinator(pview, part, self._coordinators),
-            )
+            return self._actor(person, membership, forum)
 
         return await self._write(work)
+
+    def _actor(self, person: PersonRow, membership: ParticipantRow | None, forum: ForumRow | None) -> Actor:
+        pview = person_view(person)
+        part = participant_view(membership) if membership is not None else None
+        return Actor(
+            person=pview,
+            participant=part,
+            forum=forum_view(forum) if forum is not None else None,
+            is_coordinator=is_coordinator(pview, part, self._coordinators),
+        )
 
     async def promote_to_coordinator(self, actor: Actor, target: str) -> ParticipantView:
         """Make the forum member that ``target`` names a coordinator.
@@ -248,17 +256,10 @@ class Roster:
 
         Teams sends ``installationUpdate`` and ``conversationUpdate`` for one
         install at the same moment; both upsert the same rows, and the loser
-        of a unique-key race simply re-reads what the winner wrote.
+        of a unique-key race simply re-reads what the winner wrote. A busy
+        database is retried too (``storage.transactions``).
         """
-        for attempt in range(1, WRITE_ATTEMPTS + 1):
-            try:
-                async with self._sessions() as session, session.begin():
-                    return await work(session)
-            except IntegrityError:
-                if attempt == WRITE_ATTEMPTS:
-                    raise
-                logger.info("concurrent roster write, retrying (attempt %s)", attempt)
-        raise AssertionError("unreachable")
+        return await write_transaction(self._sessions, work, also_retry=(IntegrityError,))
 
     async def _upsert_person(self, session: AsyncSession, member: MemberInfo) -> PersonRow:
         person = await repo.person_by_teams_id(session, member.teams_user_id)
@@ -286,3 +287,35 @@ class Roster:
         await session.flush()
         await session.refresh(row)
         return row
+
+
+def _without_activity(reference: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A conversation reference minus the id of the activity it came with (new every turn)."""
+    if reference is None:
+        return None
+    return {key: value for key, value in reference.items() if key != "activityId"}
+
+
+def _identity_changed(
+    person: PersonRow, member: MemberInfo, personal_reference: dict[str, Any] | None, locale: str | None
+) -> bool:
+    """Whether this turn tells anything new about a known person (then, and only then, a write).
+
+    Mirrors ``Roster._upsert_person`` and ``identify``: a value the activity
+    does not carry never counts as a change.
+    """
+    if member.name and member.name != person.name:
+        return True
+    for given, stored in (
+        (member.aad_object_id, person.aad_object_id),
+        (member.email, person.email),
+        (member.tenant_id, person.tenant_id),
+    ):
+        if given and given != stored:
+            return True
+    if personal_reference is not None:
+        if _without_activity(personal_reference) != _without_activity(person.personal_reference):
+            return True
+        if locale and locale != person.last_seen_locale:
+            return True
+    return False

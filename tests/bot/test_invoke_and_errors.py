@@ -10,7 +10,8 @@ from botbuilder.core import TurnContext
 from app import create_app
 from bot.components import BOT
 from bot.turn import TurnInfo
-from tests.support.activities import MATTI, card_execute, card_submit, personal_message
+from storage.transactions import DatabaseBusyError
+from tests.support.activities import MATTI, card_execute, card_submit, channel_conversation, personal_message
 from tests.support.driver import Driver
 
 
@@ -132,3 +133,39 @@ async def test_a_refusal_from_any_button_is_one_polite_sentence_and_no_card(driv
     await driver.send(card_submit(driver.service_url, MATTI, {"verb": "test/guarded"}, reply_to_id="card-1"))
     assert "vain foorumin koordinaattoreille" in driver.connector.sent[-1].text
     assert driver.connector.updated == []
+
+
+async def test_a_failing_invoke_answers_the_presser_with_an_error_and_posts_nothing(driver: Driver) -> None:
+    async def explode(_ctx: TurnContext, _turn: TurnInfo, _data: dict[str, Any]) -> dict[str, Any]:
+        raise RuntimeError("boom")
+
+    _bot(driver).bot.card_actions.register("test/explode", explode)
+    status, body = await driver.post(
+        card_execute(driver.service_url, MATTI, "test/explode", {}, conversation=channel_conversation())
+    )
+    assert status == 200 and body["statusCode"] == 500, body  # never the SDK's bare 501
+    assert body["type"] == "application/vnd.microsoft.error"
+    assert "meni vikaan" in body["value"]["message"]
+    assert driver.connector.sent == []  # nothing in the channel thread
+
+
+async def test_a_busy_database_is_a_try_again_for_the_presser_and_no_failed_turn(driver: Driver) -> None:
+    async def busy(_ctx: TurnContext, _turn: TurnInfo, _data: Any) -> Any:
+        raise DatabaseBusyError("database is locked")
+
+    parts = _bot(driver)
+    parts.bot.card_actions.register("test/busy", busy)
+    status, body = await driver.post(
+        card_execute(driver.service_url, MATTI, "test/busy", {}, conversation=channel_conversation())
+    )
+    assert status == 200 and body["statusCode"] == 503, body
+    assert body["type"] == "application/vnd.microsoft.error" and "ruuhkaa" in body["value"]["message"]
+    assert driver.connector.sent == []
+
+    from bot.commands import CommandSpec
+    from cards.help import CommandHelp
+
+    parts.bot.add_commands([CommandSpec("busy", ("busy",), CommandHelp("command.help.usage", "command.help.summary"))])
+    parts.bot.register_command("busy", busy)
+    await driver.send(personal_message(driver.service_url, MATTI, "busy", locale="en-US"))
+    assert "busy right now" in driver.connector.sent[-1].text

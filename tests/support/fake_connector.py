@@ -27,6 +27,7 @@ class Recorded:
     body: Any
     faulted: bool = False
     """Answered with an injected fault (nothing happened on the fake Teams side)."""
+    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
@@ -130,7 +131,9 @@ class FakeConnector:
         parts = [p for p in request.path.split("/") if p]
         conversation_id = parts[2] if len(parts) > 2 and parts[1] == "conversations" else None
         activity_id = parts[4] if len(parts) > 4 and parts[3] == "activities" else None
-        self.requests.append(Recorded(request.method, request.path, conversation_id, activity_id, body))
+        self.requests.append(
+            Recorded(request.method, request.path, conversation_id, activity_id, body, headers=dict(request.headers))
+        )
         fault = self._fault_for(request)
         if fault is not None:
             self.requests[-1].faulted = True

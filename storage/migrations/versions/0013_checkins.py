@@ -1,7 +1,7 @@
 """Experiment check-ins: settings, rounds, projects, experiments, check-ins, people's choices, pairs, replies
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0014 (re-chained after the poll wing's 0014 when main was merged)
 Create Date: 2026-12-02
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0010"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

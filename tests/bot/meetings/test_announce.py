@@ -45,6 +45,7 @@ async def test_announce_preview_post_puts_one_card_in_the_channel(driver: Driver
     assert "Foorumitapaaminen 1" in all_text(card) and "Lisää kalenteriin" in all_text(card)
     assert verbs_of(card) == ["meeting.rsvp"] * 3
     assert card["refresh"]["action"]["verb"] == "meeting.refresh"
+    assert "userIds" not in card["refresh"]  # 5 members: Teams refreshes for everyone
     assert (await meeting_row(driver)).announcement_key is not None
 
     # Pressing Post again (a double click, an old preview) posts nothing more.

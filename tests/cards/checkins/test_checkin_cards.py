@@ -9,6 +9,9 @@ from typing import Any
 
 import pytest
 
+from cards.charts import MAX_CARD_UTF16_BYTES as MAX_CARD_BYTES
+from cards.charts import card_errors_with_charts as card_errors
+from cards.charts import utf16_size
 from cards.checkins.actions import VERBS, parse_checkin
 from cards.checkins.digest import digest_card, museum_digest_card
 from cards.checkins.friend import friend_checkin_card, friend_reply_card, member_claim_card, silent_museum_card
@@ -16,7 +19,6 @@ from cards.checkins.history import history_card
 from cards.checkins.overview import overview_card
 from cards.checkins.projects import project_card
 from cards.checkins.prompt import no_round_card, prompt_card
-from cards.validation import MAX_CARD_BYTES, card_errors, utf16_size
 from forum.checkins.answers import CheckinInput
 from forum.checkins.model import (
     CheckinView,

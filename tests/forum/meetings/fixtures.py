@@ -40,12 +40,12 @@ class RecordingRenderer:
     calls: list[str] = field(default_factory=list)
 
     def channel_announcement(
-        self, meeting: Meeting, counts: RsvpCounts, *, locale: str, time_zone: str, audience: Sequence[str]
+        self, meeting: Meeting, counts: RsvpCounts, *, locale: str, time_zone: str, audience: Sequence[str] | None
     ) -> dict[str, Any]:
         tally = f"{counts.on_site}/{counts.online}/{counts.cannot}"
         text = f"announcement {meeting.number} r{meeting.revision} {meeting.status} {tally}"
         self.calls.append(text)
-        return {"type": "message", "text": text, "audience": list(audience)}
+        return {"type": "message", "text": text, "audience": None if audience is None else list(audience)}
 
     def reminder(
         self, meeting: Meeting, counts: RsvpCounts, *, hours_before: int, locale: str, time_zone: str

@@ -1,0 +1,77 @@
+"""The poll wing's personal data: named answers, and an open anonymous poll's pseudonymous ones.
+
+A named poll's response names its participant: exported, erased. An *open* anonymous poll's
+response is found through the person's voter hash (the poll's key still exists): exported and
+erased the same way. Once an anonymous poll has closed, its answers are nobody's any more —
+no key, no hash, no id, no time — so they cannot be found for anyone and stay in the results.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from forum.i18n import N_
+from forum.people.personal_data import Description, ExportSection, Line
+from forum.polls.definition import text_in
+from forum.polls.model import load_poll
+from forum.polls.service import voter_hash
+from storage.polls import repository as repo
+from storage.polls.models import PollResponseRow
+
+logger = logging.getLogger(__name__)
+
+
+class PollsData:
+    """Provider ``polls``."""
+
+    name = "polls"
+    erase_order = 0
+    tables: Mapping[str, tuple[str, ...]] = {
+        "poll_response": ("participant_id", "voter_hash"),
+        "poll_answer": ("value", "text"),
+    }
+    description = Description(N_("privacy.polls.title"), N_("privacy.polls.goes"), N_("privacy.polls.stays"))
+
+    async def _responses(self, session: AsyncSession, person_id: int) -> list[tuple[PollResponseRow, bool]]:
+        found = [(response, False) for response, _ in await repo.named_responses_of_person(session, person_id)]
+        for poll in await repo.open_anonymous_polls_of_person(session, person_id):
+            assert poll.voter_key is not None
+            response = await repo.response_of(session, poll.id, voter_hash=voter_hash(poll.voter_key, person_id))
+            if response is not None:
+                found.append((response, True))
+        return found
+
+    async def export(self, session: AsyncSession, person_id: int) -> ExportSection:
+        entries = []
+        lines = []
+        for response, anonymous in await self._responses(session, person_id):
+            poll = await load_poll(session, response.poll_id)
+            answers = []
+            for row in await repo.answers_of(session, response.id):
+                question = poll.question(row.question_id)
+                if question is None:
+                    continue
+                value: int | str | None = row.text if row.text is not None else row.value
+                if row.value is not None and question.options:
+                    value = question.label(row.value, "fi")
+                answers.append({"question": text_in(question.text, "fi"), "answer": value})
+            entries.append(
+                {
+                    "poll_number": poll.number,
+                    "poll_title": text_in(poll.title, "fi"),
+                    "anonymous": anonymous,
+                    "answers": answers,
+                }
+            )
+            key = N_("mydata.polls.anonymous") if anonymous else N_("mydata.polls.named")
+            lines.append(
+                Line(key, {"number": str(poll.number), "title": text_in(poll.title, "fi"), "count": str(len(answers))})
+            )
+        return ExportSection({"poll_answers": entries}, tuple(lines) or (Line(N_("mydata.polls.none")),))
+
+    async def erase(self, session: AsyncSession, person_id: int) -> dict[str, int]:
+        ids = [response.id for response, _ in await self._responses(session, person_id)]
+        return {"poll_response": await repo.delete_responses(session, ids)}

@@ -1,0 +1,24 @@
+"""What the poll logic needs drawn, without knowing how cards are built (``cards/polls`` does)."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from forum.polls.model import Poll
+from forum.polls.results import PollResults
+
+Activity = dict[str, Any]
+
+
+class PollRenderer(Protocol):
+    def channel_card(
+        self, poll: Poll, respondents: int, *, refresh_user_ids: list[str] | None, locale: str, time_zone: str
+    ) -> Activity:
+        """The shared card in the channel: the questions, how many answered, never the results.
+
+        ``refresh_user_ids``: None refreshes for everyone, a list for those listed, ``[]`` no refresh."""
+        ...
+
+    def results_card(self, results: PollResults, *, chart_url: str | None, locale: str, time_zone: str) -> Activity:
+        """The results in the channel once the poll has closed."""
+        ...

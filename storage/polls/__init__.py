@@ -1,0 +1,1 @@
+"""The poll wing's tables and queries (``models``, ``repository``)."""
