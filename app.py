@@ -10,6 +10,7 @@ import sys
 from aiohttp import web
 
 from bot.access_log import RedactingAccessLogger
+from bot.checkins.context import checkins_context
 from bot.components import BOT, DATABASE, SETTINGS, bot_context, database_context, signing_context
 from bot.delivery.context import delivery_context
 from bot.health import READINESS, Readiness, healthz, readyz_handler
@@ -52,6 +53,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(delivery_context)
     app.cleanup_ctx.append(privacy_context)
     app.cleanup_ctx.append(meetings_context)
+    app.cleanup_ctx.append(checkins_context)
     app.cleanup_ctx.append(polls_context)
     app.cleanup_ctx.append(metrics_context)
     app.router.add_post("/api/messages", _messages)

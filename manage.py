@@ -22,6 +22,8 @@ from typing import Any
 
 from bot.app_package import DEFAULT_OUTPUT, AppPackageError, build_app_package
 from bot.settings import Settings, SettingsError
+from forum.checkins.rounds import sync_rounds
+from forum.meetings.hooks import ProgrammeHooks
 from forum.meetings.programme import ImportReport, forum_for_import, import_programme
 from forum.meetings.programme_file import ProgrammeError, load_programme
 from forum.polls.definition import PollFileError, load_poll_file, text_in
@@ -46,6 +48,13 @@ class _DryRunRollbackError(Exception):
         self.report = report
 
 
+def programme_hooks() -> ProgrammeHooks:
+    """What follows the programme, as the running bot wires it: the check-in rounds."""
+    hooks = ProgrammeHooks()
+    hooks.register("checkins", sync_rounds)
+    return hooks
+
+
 def _write(line: str = "") -> None:
     sys.stdout.write(line + "\n")
 
@@ -61,7 +70,12 @@ async def import_programme_command(settings: Settings, path: Path, team_id: str 
         try:
             async with sessions() as session, session.begin():
                 report = await import_programme(
-                    session, forum_id, programme, now=utcnow(), quiet_default=settings.quiet_hours
+                    session,
+                    forum_id,
+                    programme,
+                    now=utcnow(),
+                    quiet_default=settings.quiet_hours,
+                    hooks=programme_hooks(),
                 )
                 if dry_run:
                     raise _DryRunRollbackError(report)

@@ -120,9 +120,26 @@ async def prepare_meeting(ctx: Context, product_url: str) -> None:
     raise RuntimeError("the announcement never reached the channel")
 
 
+def checkin_submit(ctx: Context, n: int) -> dict[str, Any]:
+    """A check-in card saved in a member's 1:1 (the open round; the museum picked on the card)."""
+    data = {
+        "verb": "checkin.save", "museum": "1", "experiment": "new", "new_experiment": f"Kokeilu {n % 7}",
+        "status": "in_progress", "tried": "Kokeilimme opastusta.", "learned": f"Opimme {n}.", "shared": "false",
+    }  # fmt: skip
+    return card_execute(ctx.service_url, bench_member(n % ctx.members), "checkin.save", data)
+
+
+async def prepare_round(ctx: Context, product_url: str) -> None:
+    """The programme as for the RSVP, then the coordinator opens a check-in round now."""
+    await prepare_meeting(ctx, product_url)
+    async with aiohttp.ClientSession() as session:
+        await _post(session, product_url, personal_message(ctx.service_url, bench_member(0), "kuulumiset avaa"))
+
+
 CASES: dict[str, Case] = {
     "help": Case("help", help_turn),
     "rsvp": Case("rsvp", rsvp_press, prepare=prepare_meeting),
+    "checkin": Case("checkin", checkin_submit, prepare=prepare_round),
 }
 
 

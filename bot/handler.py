@@ -22,7 +22,7 @@ from bot.card_actions import BadCardData, CardActionRouter, read_action
 from bot.commands import COMMANDS, CommandSpec, parse_command
 from bot.delivery.limiter import count_call
 from bot.references import channel_reference_of, member_of, reference_of, team_of, tenant_of
-from bot.turn import CommandHandler, TurnInfo, invoke_message, send_card
+from bot.turn import CommandHandler, Interceptor, TurnInfo, invoke_message, send_card
 from cards.help import help_card
 from cards.welcome import welcome_card
 from forum.i18n import N_, normalize_locale, resolve_locale, tr
@@ -51,6 +51,7 @@ class ForumBot(TeamsActivityHandler):
         self._default_time_zone = default_time_zone
         self._commands: dict[str, CommandHandler] = {}
         self._specs: list[CommandSpec] = []
+        self._interceptors: list[Interceptor] = []
         self.card_actions = CardActionRouter()
         self.card_actions.refuse(NotCoordinatorError, N_("refused.coordinator_only"))
         self.add_commands(COMMANDS)
@@ -63,6 +64,10 @@ class ForumBot(TeamsActivityHandler):
 
     def register_command(self, name: str, handler: CommandHandler) -> None:
         self._commands[name] = handler
+
+    def register_interceptor(self, interceptor: Interceptor) -> None:
+        """Let ``interceptor`` see typed text before the commands (a dialog waiting for an answer)."""
+        self._interceptors.append(interceptor)
 
     @property
     def command_specs(self) -> tuple[CommandSpec, ...]:
@@ -126,6 +131,9 @@ class ForumBot(TeamsActivityHandler):
         text = TurnContext.remove_recipient_mention(activity) if activity.entities and activity.text else activity.text
         if not (text or "").strip():
             return
+        for interceptor in self._interceptors:
+            if await interceptor(turn_context, turn, text or ""):
+                return
         command = parse_command(text or "", tuple(self._specs))
         if command is None or command.name not in self._commands:
             await turn_context.send_activity(tr(turn.locale, "unknown.hint"))

@@ -31,6 +31,9 @@ class TurnInfo:
 CommandHandler = Callable[[TurnContext, TurnInfo, str], Awaitable[None]]
 """Answers a text command; gets the turn, who asked, and the text after the command word."""
 
+Interceptor = Callable[[TurnContext, TurnInfo, str], Awaitable[bool]]
+"""Sees typed text before the commands; True when it answered the turn (a dialog in progress)."""
+
 CardActionHandler = Callable[[TurnContext, TurnInfo, dict[str, Any]], Awaitable[dict[str, Any] | None]]
 """Answers a card button (Submit or Execute) with its data; may return a card to replace the old one."""
 

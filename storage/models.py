@@ -270,3 +270,7 @@ class ReplicaHeartbeatRow(Base):
     replica_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# The feature wings' tables join the metadata here, so every table is known wherever the models are.
+from storage.checkins import models as _checkins_models  # noqa: E402,F401

@@ -27,6 +27,7 @@ from cards.meetings.actions import (
 )
 from cards.meetings.activities import MeetingCards
 from forum.i18n import N_
+from forum.meetings.hooks import ProgrammeHooks
 from forum.meetings.messages import meeting_renderers
 from forum.meetings.model import MeetingNotFoundError
 from forum.meetings.personal_data import MeetingsData
@@ -72,11 +73,13 @@ async def meetings_context(app: web.Application) -> AsyncIterator[None]:
     and registers its job kinds with the dispatcher."""
     delivery = app[DELIVERY]
     cards = MeetingCards(app[SETTINGS].public_base_url)
+    hooks = ProgrammeHooks()
     parts = MeetingFeatureParts(
-        service=MeetingService(app[DATABASE].sessions, quiet_default=app[SETTINGS].quiet_hours),
+        service=MeetingService(app[DATABASE].sessions, quiet_default=app[SETTINGS].quiet_hours, hooks=hooks),
         cards=cards,
         kick=delivery.kick,
         kick_soon=delivery.kick_soon,
+        hooks=hooks,
     )
     register_meeting_features(app[BOT].bot, delivery, parts)
     app[BOT].personal_data.register(MeetingsData())

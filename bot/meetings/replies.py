@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from botbuilder.core import TurnContext
 
@@ -20,6 +20,7 @@ from cards.meetings.activities import MeetingCards, card_message
 from cards.meetings.announcement import AnnouncementView, announcement_card
 from cards.meetings.preview import meeting_preview_card
 from forum.i18n import tr
+from forum.meetings.hooks import ProgrammeHooks
 from forum.meetings.model import MAX_MEETING_NUMBER
 from forum.meetings.service import MeetingService, MeetingStanding
 from forum.untrusted import parse_int
@@ -39,6 +40,8 @@ class MeetingFeatureParts:
     kick_soon: Kick | None = None
     """For the channel card's updates: a moment later, so a burst of answers is one update
     (``CARD_UPDATE_DELAY_SECONDS``); ``kick`` when not given."""
+    hooks: ProgrammeHooks = field(default_factory=ProgrammeHooks)
+    """Where the wings built on the programme (check-ins) register what follows it."""
 
 
 class MeetingReplies:

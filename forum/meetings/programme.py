@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from forum.delivery.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours
 from forum.i18n import tr
 from forum.meetings.announcements import update_announcement
+from forum.meetings.hooks import NO_HOOKS, ProgrammeHooks
 from forum.meetings.model import MeetingInvalidError, create_meeting, update_meeting
 from forum.meetings.programme_file import FIELD_KEYS, MuseumEntry, Programme, ProgrammeError, ProgrammeProblem
 from forum.meetings.schedule import sync_meeting_jobs
@@ -72,6 +73,7 @@ async def import_programme(
     *,
     now: datetime,
     quiet_default: QuietHours = DEFAULT_QUIET_HOURS,
+    hooks: ProgrammeHooks = NO_HOOKS,
 ) -> ImportReport:
     """Write the programme into the forum, in the caller's transaction.
 
@@ -125,6 +127,7 @@ async def import_programme(
                 )
     if problems:
         raise ProgrammeError(problems)
+    await hooks.programme_changed(session, forum_id, now)
     report.not_in_file = [
         row.number for row in await meetings_repo.meetings_of(session, forum_id) if row.number not in in_file
     ]

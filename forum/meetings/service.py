@@ -22,6 +22,7 @@ from forum.delivery.quiet_hours import DEFAULT_QUIET_HOURS, QuietHours
 from forum.i18n import resolve_locale
 from forum.meetings.announcements import post_announcement, update_announcement
 from forum.meetings.calendar import meeting_ics
+from forum.meetings.hooks import NO_HOOKS, ProgrammeHooks
 from forum.meetings.messages import PURPOSE_ANNOUNCEMENT_UPDATE
 from forum.meetings.model import (
     Meeting,
@@ -80,8 +81,11 @@ class MeetingService:
         clock: Clock = utcnow,
         *,
         quiet_default: QuietHours = DEFAULT_QUIET_HOURS,
+        hooks: ProgrammeHooks = NO_HOOKS,
     ) -> None:
         self._sessions = sessions
+        self._hooks = hooks
+        """Other wings' reactions to a programme change (check-in rounds), in the same transaction."""
         self._clock = clock
         self._quiet_default = quiet_default
         """Quiet hours of a forum without its own: reminders are planned around them."""
@@ -166,6 +170,7 @@ class MeetingService:
         async with self._sessions() as session, session.begin():
             meeting = await create_meeting(session, forum_id, draft, now=now)
             await sync_meeting_jobs(session, meeting, now=now, quiet_default=self._quiet_default)
+            await self._hooks.programme_changed(session, forum_id, now)
             return meeting
 
     async def edit(self, actor: Actor, meeting_id: int, draft: MeetingDraft) -> Meeting:
@@ -178,6 +183,7 @@ class MeetingService:
             if changed:
                 await sync_meeting_jobs(session, meeting, now=now, quiet_default=self._quiet_default)
                 await update_announcement(session, meeting)
+                await self._hooks.programme_changed(session, meeting.forum_id, now)
             return meeting
 
     async def cancel(self, actor: Actor, meeting_id: int) -> tuple[Meeting, bool]:
@@ -190,6 +196,7 @@ class MeetingService:
             if changed:
                 await sync_meeting_jobs(session, meeting, now=now, quiet_default=self._quiet_default)
                 await update_announcement(session, meeting)
+                await self._hooks.programme_changed(session, meeting.forum_id, now)
             return meeting, changed
 
     async def post(self, actor: Actor, meeting_id: int) -> Meeting:

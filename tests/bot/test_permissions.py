@@ -16,6 +16,7 @@ so a new one cannot be forgotten (check-ins and polls: add your rows).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -83,6 +84,15 @@ COMMAND_TABLE: dict[str, tuple[str, dict[str, str]]] = {
     "poll_start": ("1", coordinators()),
     "poll_close": ("1", coordinators()),
     "poll_export": ("1", coordinators()),
+    # The check-ins wing (issue 11): no round is open in this world, no museum is paired.
+    "checkin": ("", {PARTICIPANT: OK, COORDINATOR: OK, OUTSIDE: REFUSED}),
+    "checkin_open": ("", coordinators()),
+    "overview": ("", coordinators()),
+    "mute": ("", {PARTICIPANT: OK, COORDINATOR: OK, OUTSIDE: REFUSED}),
+    "pair": ("Museo A ja Museo B", coordinators()),
+    "pairs_rotate": ("", coordinators()),
+    "pairs": ("", {PARTICIPANT: OK, COORDINATOR: OK, OUTSIDE: REFUSED}),
+    "project": ("", {PARTICIPANT: OK, COORDINATOR: OK, OUTSIDE: REFUSED}),
 }
 
 
@@ -104,6 +114,19 @@ BUTTON_TABLE: dict[str, tuple[Callable[[World], dict[str, Any]], dict[str, str]]
     ),
     "poll.discard": (lambda w: {"pollId": w.poll_id}, coordinators()),
     "poll.post": (lambda w: {"pollId": w.poll_id}, coordinators()),
+    # The check-ins wing (issue 11): buttons of a prompt, digest, reply and project card.
+    "checkin.save": (lambda w: {"tried": "x"}, {PARTICIPANT: OK, COORDINATOR: OK, OUTSIDE: REFUSED}),
+    "checkin.nothing": (lambda w: {}, {PARTICIPANT: OK, COORDINATOR: OK, OUTSIDE: REFUSED}),
+    "checkin.away": (lambda w: {}, {PARTICIPANT: OK, COORDINATOR: OK, OUTSIDE: REFUSED}),
+    "checkin.type": (lambda w: {}, {PARTICIPANT: OK, COORDINATOR: OK, OUTSIDE: REFUSED}),
+    "checkin.digest_more": (lambda w: {}, {PARTICIPANT: OK, COORDINATOR: OK, OUTSIDE: REFUSED}),
+    "checkin.reply": (lambda w: {"text": "x"}, {PARTICIPANT: OK, COORDINATOR: OK, OUTSIDE: REFUSED}),
+    "checkin.project_save": (lambda w: {}, {PARTICIPANT: OK, COORDINATOR: OK, OUTSIDE: REFUSED}),
+    "checkin.experiment_remove": (lambda w: {}, {PARTICIPANT: OK, COORDINATOR: OK, OUTSIDE: REFUSED}),
+    "checkin.member_confirm": (
+        lambda w: {"participantId": 1, "museumId": 1},
+        {PARTICIPANT: COORDINATORS, COORDINATOR: OK, OUTSIDE: REFUSED},
+    ),
     "meeting.rsvp": (
         lambda w: {"meetingId": w.meeting_id, "answer": "online"},
         {PARTICIPANT: OK, COORDINATOR: OK, OUTSIDE: REFUSED},
@@ -171,8 +194,22 @@ class Checker:
         self.refusals = 0
 
     async def _snapshot(self) -> Any:
+        """The data once the previous press's after-effects (sends, card updates) have settled.
+
+        A served press may leave work in flight (a delayed card update, an outbox send that a
+        check-in or poll kicked); snapshotting in the middle of it would blame the next press.
+        """
+        sessions = self.driver.client.app[DATABASE].sessions
         await self.driver.client.app[DELIVERY].pump.settle()
-        return await database_snapshot(self.driver.client.app[DATABASE].sessions, skip=TURN_BOOKKEEPING)
+        snapshot = await database_snapshot(sessions, skip=TURN_BOOKKEEPING)
+        for _ in range(5):
+            await asyncio.sleep(0.05)
+            await self.driver.client.app[DELIVERY].pump.settle()
+            again = await database_snapshot(sessions, skip=TURN_BOOKKEEPING)
+            if again == snapshot:
+                break
+            snapshot = again
+        return snapshot
 
     async def check(self, label: str, activity: dict[str, Any], expected: str) -> None:
         connector = self.driver.connector

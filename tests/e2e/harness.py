@@ -337,7 +337,10 @@ class BotProcess:
     cwd: Path = Path(os.environ.get("E2E_BOT_CWD", REPO_ROOT))
     artifacts: Path = ARTIFACTS_DIR
     # Kaisa, the playground's current user, is bootstrapped as a coordinator.
-    extra_env: Mapping[str, str] = field(default_factory=lambda: {"COORDINATORS": COORDINATOR_EMAIL})
+    extra_env: Mapping[str, str] = field(
+        # No quiet hours: the wall clock must not decide whether a test's scheduled message goes.
+        default_factory=lambda: {"COORDINATORS": COORDINATOR_EMAIL, "QUIET_HOURS": "none", "QUIET_WEEKENDS": "false"}
+    )
     start_timeout: float = float(os.environ.get("E2E_BOT_START_TIMEOUT", "60"))
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
     data_dir: Path | None = field(default=None, init=False)

@@ -12,8 +12,9 @@ from storage.models import Base
 
 Snapshot = dict[str, list[tuple[Any, ...]]]
 
-TURN_BOOKKEEPING = frozenset({"person", "participant", "bot_state", "inbound_activity"})
-"""Tables every accepted turn may touch (who spoke, their language, the dialog state, the activity ids seen)."""
+TURN_BOOKKEEPING = frozenset({"person", "participant", "bot_state", "inbound_activity", "replica_heartbeat"})
+"""Tables every accepted turn may touch (who spoke, their language, the dialog state, the activity ids
+seen), and the replica heartbeat that ticks beside any turn every 10 s."""
 
 
 async def database_snapshot(sessions: async_sessionmaker[AsyncSession], *, skip: Collection[str] = ()) -> Snapshot:

@@ -1,0 +1,93 @@
+"""The one place the check-ins feature plugs into the bot: its commands, card verbs, job kinds,
+renderers, the typed dialog, the programme hook and its personal data; started by
+``checkins_context`` after ``meetings_context`` (it reads the programme)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from bot.checkins.buttons import CheckinButtons
+from bot.checkins.commands import CHECKIN_COMMANDS, CheckinCommands
+from bot.checkins.replies import CheckinFeatureParts
+from bot.components import BOT, DATABASE
+from bot.delivery.context import DELIVERY, Delivery
+from bot.handler import ForumBot
+from bot.meetings.context import MEETINGS
+from cards.checkins.actions import (
+    VERB_AWAY,
+    VERB_DIGEST_MORE,
+    VERB_EXPERIMENT_REMOVE,
+    VERB_MEMBER_CONFIRM,
+    VERB_NOTHING,
+    VERB_PROJECT_SAVE,
+    VERB_REPLY,
+    VERB_SAVE,
+    VERB_TYPE,
+)
+from cards.checkins.activities import CheckinCards
+from dialogs.checkin import CheckinDialog
+from forum.checkins.messages import checkin_renderers
+from forum.checkins.personal_data import CheckinsData
+from forum.checkins.rounds import checkin_job_handlers, sync_rounds
+from forum.checkins.service import CheckinService
+
+logger = logging.getLogger(__name__)
+
+CHECKINS = web.AppKey("checkins", CheckinFeatureParts)
+NO_PERSONAL_DATA = {
+    "checkin_settings": "a forum's round rules: offsets, nudge days, holiday months",
+    "checkin_round": "when each round opens and closes, and the meeting it leads to",
+    "checkin_pair": "which museum is which museum's critical friend",
+}
+
+
+def register_checkin_features(bot: ForumBot, delivery: Delivery, parts: CheckinFeatureParts) -> CheckinCommands:
+    """Plug the check-ins in: commands, card verbs, job kinds, message renderers."""
+    bot.add_commands(CHECKIN_COMMANDS)
+    commands = CheckinCommands(parts)
+    bot.register_command("checkin", commands.checkin)
+    bot.register_command("checkin_open", commands.open_round)
+    bot.register_command("overview", commands.overview)
+    bot.register_command("mute", commands.mute)
+    bot.register_command("pair", commands.pair)
+    bot.register_command("pairs_rotate", commands.rotate)
+    bot.register_command("pairs", commands.pairs)
+    bot.register_command("project", commands.project)
+
+    buttons = CheckinButtons(parts)
+    bot.card_actions.register(VERB_SAVE, buttons.save)
+    bot.card_actions.register(VERB_NOTHING, buttons.nothing)
+    bot.card_actions.register(VERB_AWAY, buttons.away)
+    bot.card_actions.register(VERB_TYPE, buttons.type_instead)
+    bot.card_actions.register(VERB_DIGEST_MORE, buttons.digest_more)
+    bot.card_actions.register(VERB_REPLY, buttons.reply)
+    bot.card_actions.register(VERB_PROJECT_SAVE, buttons.project_save)
+    bot.card_actions.register(VERB_EXPERIMENT_REMOVE, buttons.experiment_remove)
+    bot.card_actions.register(VERB_MEMBER_CONFIRM, buttons.member_confirm)
+
+    for kind, handler in checkin_job_handlers().items():
+        delivery.jobs.register(kind, handler)
+    for purpose, render in checkin_renderers(CheckinCards()).items():
+        delivery.renderers.register(purpose, render)
+    logger.info("check-ins feature registered")
+    return commands
+
+
+async def checkins_context(app: web.Application) -> AsyncIterator[None]:
+    delivery = app[DELIVERY]
+    service = CheckinService(app[DATABASE].sessions)
+    parts = CheckinFeatureParts(service=service, kick=delivery.kick)
+    dialog = CheckinDialog(app[BOT].conversation_state, service, delivery.kick)
+    parts.start_dialog = dialog.start
+    bot = app[BOT].bot
+    register_checkin_features(bot, delivery, parts)
+    bot.register_interceptor(dialog.intercept)
+    app[MEETINGS].hooks.register("checkins", sync_rounds)
+    app[BOT].personal_data.register(CheckinsData())
+    for table, reason in NO_PERSONAL_DATA.items():
+        app[BOT].personal_data.declare_no_personal_data(table, reason)
+    app[CHECKINS] = parts
+    yield

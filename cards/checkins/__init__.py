@@ -1,0 +1,1 @@
+"""The check-ins' cards: the prompt, the overview, the digest, critical friends, projects, history."""

@@ -1,0 +1,1 @@
+"""The check-ins wing's tables and queries (``models``, ``repository``)."""

@@ -1,0 +1,93 @@
+"""The typed check-in: a waterfall in fi/sv/en, answers by number or word, cancel, and a restart mid-dialog."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp.test_utils import TestClient, TestServer
+
+from app import create_app
+from tests.bot.checkins.helpers import checkins, seed, settle
+from tests.support.activities import ERIK, KAISA, LIISA, User, personal_message
+from tests.support.driver import Driver
+from tests.support.fake_connector import FakeConnector
+
+
+async def say(driver: Driver, user: User, text: str, locale: str = "fi-FI") -> list[str]:
+    before = len(driver.connector.sent)
+    await driver.send(personal_message(driver.service_url, user, text, locale=locale))
+    await settle(driver)
+    return [record.text for record in driver.connector.sent[before:]]
+
+
+async def opened(driver: Driver) -> None:
+    await seed(driver)
+    await say(driver, KAISA, "kuulumiset avaa")
+
+
+async def test_typed_checkin_in_finnish_saves_the_same_record_as_the_card(driver: Driver) -> None:
+    await opened(driver)
+    replies = await say(driver, LIISA, "kuulumiset teksti")
+    assert any("kirjoittamalla" in r for r in replies)
+    assert any("Mistä kokeilusta" in r and " tai " in r and ", or" not in r for r in replies)
+    assert any("nimi" in r for r in await say(driver, LIISA, "1"))
+    assert any("Mikä on tilanne" in r for r in await say(driver, LIISA, "Perhesunnuntait"))
+    await say(driver, LIISA, "käynnissä")
+    await say(driver, LIISA, "Kokeilimme opastuksia.")
+    await say(driver, LIISA, "Lyhyt toimii.")
+    share = await say(driver, LIISA, "-")
+    assert any("Jaetaanko" in r for r in share)
+    done = await say(driver, LIISA, "kyllä")
+    assert any("Tallennettu" in r for r in done)
+    [row] = await checkins(driver)
+    assert (row.status, row.tried, row.help_wanted, row.shared) == ("in_progress", "Kokeilimme opastuksia.", "", True)
+
+
+async def test_typed_checkin_in_swedish_understands_numbers_and_words(driver: Driver) -> None:
+    await opened(driver)
+    await say(driver, ERIK, "språk sv")
+    replies = await say(driver, ERIK, "läget text")
+    assert any(" eller " in r for r in replies)
+    await say(driver, ERIK, "nytt")
+    await say(driver, ERIK, "Utställningsprov")
+    await say(driver, ERIK, "står still")
+    await say(driver, ERIK, "Vi prövade.")
+    await say(driver, ERIK, "Vi lärde oss.")
+    await say(driver, ERIK, "Mer tid")
+    assert any("Sparat" in r for r in await say(driver, ERIK, "2"))
+    [row] = await checkins(driver)
+    assert (row.status, row.help_wanted, row.shared) == ("stuck", "Mer tid", False)
+
+
+async def test_cancel_and_help_interrupt_the_dialog(driver: Driver) -> None:
+    await opened(driver)
+    await say(driver, LIISA, "kuulumiset teksti")
+    help_replies = await say(driver, LIISA, "apua")
+    assert any("Olet kertomassa" in r for r in help_replies)
+    assert any("Keskeytetty".lower() in r.lower() for r in await say(driver, LIISA, "peru"))
+    assert await checkins(driver) == []
+    # after cancelling, typed text is a command again: help answers with its card
+    before = len(driver.connector.sent)
+    await say(driver, LIISA, "apua")
+    assert any(record.cards for record in driver.connector.sent[before:])
+
+
+async def test_a_restart_in_the_middle_of_the_dialog_loses_nothing(
+    settings_factory: Any, connector: FakeConnector
+) -> None:
+    settings = settings_factory()
+    async with TestClient(TestServer(create_app(settings), host="127.0.0.1")) as first:
+        driver = Driver(first, connector)
+        await opened(driver)
+        await say(driver, LIISA, "kuulumiset teksti")
+        await say(driver, LIISA, "uusi kokeilu")
+        await say(driver, LIISA, "Iltapäivät")
+    async with TestClient(TestServer(create_app(settings), host="127.0.0.1")) as second:
+        driver = Driver(second, connector)
+        await say(driver, LIISA, "valmis")
+        await say(driver, LIISA, "Teimme.")
+        await say(driver, LIISA, "Opimme.")
+        await say(driver, LIISA, "-")
+        assert any("Tallennettu" in r for r in await say(driver, LIISA, "ei"))
+        [row] = await checkins(driver)
+        assert (row.status, row.tried, row.shared) == ("done", "Teimme.", False)
