@@ -18,6 +18,7 @@ no Teams charts: the results card shows their text-bar fallbacks, as Teams on iO
 from __future__ import annotations
 
 import json
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Callable
@@ -166,7 +167,8 @@ def test_a_poll_is_posted_answered_in_the_card_closed_and_its_results_appear(
     card_id = str(post["response"]["body"]["id"])
     posted_card = post["request"]["body"]["attachments"][0]["content"]
     poll_id = posted_card["actions"][0]["data"]["pollId"]
-    service_url = post["request"]["url"].split("/v3/")[0] + "/"
+    # The recorded URL is a path on the Playground (/_connector/v3/…): the serviceUrl is absolute.
+    service_url = urllib.parse.urljoin(harness.PLAYGROUND_URL, post["request"]["url"].split("/v3/")[0] + "/")
 
     harness.open_team_channel(page, harness.GENERAL)
     card = harness.wait_for_card_text(page, TITLE, also=[f"Poll {number} · 0 answered", "Answers become anonymous"])
