@@ -136,10 +136,35 @@ async def prepare_round(ctx: Context, product_url: str) -> None:
         await _post(session, product_url, personal_message(ctx.service_url, bench_member(0), "kuulumiset avaa"))
 
 
+def poll_vote(ctx: Context, n: int) -> dict[str, Any]:
+    """An answer to the forum survey's first statement on the channel card; it changes from press to press."""
+    data = {"verb": "poll.answer", "pollId": 1, "q1": str((n // ctx.members + n) % 6)}
+    return card_execute(ctx.service_url, bench_member(n % ctx.members), "poll.answer", data, conversation=ctx.channel)
+
+
+async def prepare_poll(ctx: Context, product_url: str) -> None:
+    """The programme as for the RSVP, then the coordinator starts the survey (poll 1) and posts it."""
+    await prepare_meeting(ctx, product_url)
+    coordinator = bench_member(0)
+    async with aiohttp.ClientSession() as session:
+        async with session.get(ctx.service_url + "_bench/stats") as response:
+            posted_before = (await response.json()).get("POST team", 0)
+        await _post(session, product_url, personal_message(ctx.service_url, coordinator, "kysely aloita 1"))
+        data = {"verb": "poll.post", "pollId": 1}
+        await _post(session, product_url, card_execute(ctx.service_url, coordinator, "poll.post", data))
+        for _ in range(100):  # until the poll card is in the channel
+            async with session.get(ctx.service_url + "_bench/stats") as response:
+                if (await response.json()).get("POST team", 0) > posted_before:
+                    return
+            await asyncio.sleep(0.1)
+    raise RuntimeError("the poll card never reached the channel")
+
+
 CASES: dict[str, Case] = {
     "help": Case("help", help_turn),
     "rsvp": Case("rsvp", rsvp_press, prepare=prepare_meeting),
     "checkin": Case("checkin", checkin_submit, prepare=prepare_round),
+    "poll": Case("poll", poll_vote, prepare=prepare_poll),
 }
 
 
