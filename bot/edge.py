@@ -157,6 +157,8 @@ def _entities(entities: Any) -> list[Any] | None:
             mentioned = extra.get("mentioned")
             if not isinstance(mentioned, dict) or sane_id(mentioned.get("id")) is None:
                 continue
+            if not isinstance(extra.get("text"), str):  # the SDK reads it as the mention's <at> text
+                continue
         kept.append(entity)
     return kept
 

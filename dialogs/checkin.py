@@ -15,7 +15,7 @@ language for the turn and each choice carries its words in all three languages, 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
@@ -69,6 +69,9 @@ CHOICE_DEFAULTS: dict[str, ChoiceFactoryOptions] = {
     ),
     "en": ChoiceFactoryOptions(inline_separator=", ", inline_or=" or ", inline_or_more=", or ", include_numbers=True),
 }
+# The SDK maps "en" to its own culture "en-us", and falls back to "en-us" for a culture it has no
+# options for: without this key a typed answer in English raised KeyError (fuzz case 657).
+CHOICE_DEFAULTS["en-us"] = CHOICE_DEFAULTS["en"]
 
 WORDS: dict[str, tuple[str, ...]] = {
     ExperimentStatus.NOT_STARTED.value: ("ei aloitettu", "aloittamatta", "inte påbörjad", "ej påbörjad", "not started"),
@@ -90,10 +93,17 @@ class CheckinDialog:
     """Starts and continues the typed check-in for one conversation."""
 
     def __init__(
-        self, conversation_state: ConversationState, service: CheckinService, kick: Callable[[], None]
+        self,
+        conversation_state: ConversationState,
+        service: CheckinService,
+        kick: Callable[[], None],
+        mark_in_progress: Callable[[int, bool], Awaitable[None]],
     ) -> None:
+        """``mark_in_progress(person_id, flag)`` keeps ``person.typed_dialog`` true while a
+        check-in waits for the person's answer, so other turns skip the dialog state's read."""
         self._service = service
         self._kick = kick
+        self._mark_in_progress = mark_in_progress
         self._state = conversation_state
         self._accessor = conversation_state.create_property("CheckinDialogState")
         self._dialogs = DialogSet(self._accessor)
@@ -131,22 +141,28 @@ class CheckinDialog:
         await context.cancel_all_dialogs()
         await context.begin_dialog(DIALOG_ID, {"round_id": round_id})
         await self._state.save_changes(turn_context)
+        waiting = context.active_dialog is not None
+        if waiting != turn.actor.person.typed_dialog:
+            await self._mark_in_progress(turn.actor.person.id, waiting)
 
     async def intercept(self, turn_context: TurnContext, turn: TurnInfo, text: str) -> bool:
         """Continue a check-in in progress with this text; False when none is in progress."""
-        if not turn.is_personal:
-            return False
+        if not turn.is_personal or not turn.actor.person.typed_dialog:
+            return False  # nearly every turn: the dialog state is not even read
         stored = await self._accessor.get(turn_context)  # no default: nothing is written when absent
         if stored is None or not getattr(stored, "dialog_stack", None):
+            await self._mark_in_progress(turn.actor.person.id, False)  # the state went (forget me)
             return False
         self._prepare(turn_context, turn)
         context = await self._dialogs.create_context(turn_context)
         if context.active_dialog is None:
+            await self._mark_in_progress(turn.actor.person.id, False)
             return False
         word = text.strip().lower()
         if word in CANCEL_WORDS:
             await context.cancel_all_dialogs()
             await self._accessor.delete(turn_context)
+            await self._mark_in_progress(turn.actor.person.id, False)
             await turn_context.send_activity(tr(turn.locale, "checkin.dialog.cancelled"))
             return True
         if word in HELP_WORDS:
@@ -158,6 +174,7 @@ class CheckinDialog:
             return False
         if context.active_dialog is None:
             await self._accessor.delete(turn_context)  # done: the conversation keeps no dialog state
+            await self._mark_in_progress(turn.actor.person.id, False)
         return True
 
     # --- steps ---------------------------------------------------------------

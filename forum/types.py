@@ -57,6 +57,7 @@ class PersonView:
     email: str | None
     preferred_locale: str | None
     personal_reference: dict[str, Any] | None
+    typed_dialog: bool = False
 
 
 @dataclass(frozen=True)

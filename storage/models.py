@@ -82,6 +82,9 @@ class PersonRow(TimestampMixin, Base):
     preferred_locale: Mapped[str | None] = mapped_column(String(8))
     last_seen_locale: Mapped[str | None] = mapped_column(String(16))
     personal_reference: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    typed_dialog: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """A typed check-in waits for this person's next 1:1 message (its state is in ``bot_state``);
+    read with the person on every turn, so a turn without one never reads the dialog state."""
 
 
 class ParticipantRow(TimestampMixin, Base):

@@ -28,6 +28,14 @@ async def active_forums(session: AsyncSession) -> Sequence[ForumRow]:
     return (await session.scalars(select(ForumRow).where(ForumRow.active.is_(True)).order_by(ForumRow.id))).all()
 
 
+async def set_typed_dialog(session: AsyncSession, person_id: int, in_progress: bool) -> None:
+    await session.execute(
+        update(PersonRow)
+        .where(PersonRow.id == person_id, PersonRow.typed_dialog != in_progress)
+        .values(typed_dialog=in_progress)
+    )
+
+
 async def person_by_teams_id(session: AsyncSession, teams_user_id: str) -> PersonRow | None:
     return await session.scalar(select(PersonRow).where(PersonRow.teams_user_id == teams_user_id))
 

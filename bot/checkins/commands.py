@@ -108,7 +108,11 @@ class CheckinCommands(CheckinReplies):
             await self.history(turn_context, turn, forum_id, argument)
             return
         if not turn.is_personal:
-            asked = await self.service.ask_privately(turn.actor, forum_id, turn_context.activity.id or "-")
+            try:
+                asked = await self.service.ask_privately(turn.actor, forum_id, turn_context.activity.id or "-")
+            except NotMemberError:
+                await turn_context.send_activity(tr(turn.locale, "checkin.not_member"))
+                return
             if asked:
                 self.kick()
             await turn_context.send_activity(

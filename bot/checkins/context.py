@@ -80,7 +80,7 @@ async def checkins_context(app: web.Application) -> AsyncIterator[None]:
     delivery = app[DELIVERY]
     service = CheckinService(app[DATABASE].sessions)
     parts = CheckinFeatureParts(service=service, kick=delivery.kick)
-    dialog = CheckinDialog(app[BOT].conversation_state, service, delivery.kick)
+    dialog = CheckinDialog(app[BOT].conversation_state, service, delivery.kick, app[BOT].roster.mark_typed_dialog)
     parts.start_dialog = dialog.start
     bot = app[BOT].bot
     register_checkin_features(bot, delivery, parts)

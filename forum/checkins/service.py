@@ -43,6 +43,7 @@ from forum.checkins.model import (
     MuseumDigest,
     NoMuseumError,
     NoRoundError,
+    NotMemberError,
     Overview,
     ProjectView,
     PromptView,
@@ -103,7 +104,14 @@ class CheckinService:
     # --- private delivery -------------------------------------------------
 
     async def ask_privately(self, actor: Actor, forum_id: int, activity_id: str) -> bool:
-        """Asked in the channel: the prompt goes to the person's 1:1 (False when no round is ahead)."""
+        """Asked in the channel: the prompt goes to the person's 1:1 (False when no round is ahead).
+
+        Raises ``NotMemberError`` for someone outside the forum's roster: they have no check-in
+        to give, and an outsider must not be able to make the bot queue messages.
+        """
+        member = actor.participant
+        if member is None or member.forum_id != forum_id or not member.active:
+            raise NotMemberError(actor.person.id)
         now = self.clock()
         async with self._sessions() as session, session.begin():
             try:

@@ -209,6 +209,18 @@ class Roster:
 
         return await self._write(work)
 
+    async def mark_typed_dialog(self, person_id: int, in_progress: bool) -> None:
+        """Remember whether a typed dialog waits for this person's next 1:1 message.
+
+        Why on the person: their row is read on every turn anyway, so a turn without a dialog
+        in progress (nearly all of them) never reads the dialog state (``bot_state``).
+        """
+
+        async def work(session: AsyncSession) -> None:
+            await repo.set_typed_dialog(session, person_id, in_progress)
+
+        await self._write(work)
+
     def _actor(self, person: PersonRow, membership: ParticipantRow | None, forum: ForumRow | None) -> Actor:
         pview = person_view(person)
         part = participant_view(membership) if membership is not None else None

@@ -27,6 +27,7 @@ def person_view(row: PersonRow) -> PersonView:
         email=row.email,
         preferred_locale=row.preferred_locale,
         personal_reference=row.personal_reference,
+        typed_dialog=row.typed_dialog,
     )
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import select
 
 from app import create_app
+from bot.components import DATABASE
+from storage.models import PersonRow
 from tests.bot.checkins.helpers import checkins, seed, settle
 from tests.support.activities import ERIK, KAISA, LIISA, User, personal_message
 from tests.support.driver import Driver
@@ -57,6 +60,32 @@ async def test_typed_checkin_in_swedish_understands_numbers_and_words(driver: Dr
     assert any("Sparat" in r for r in await say(driver, ERIK, "2"))
     [row] = await checkins(driver)
     assert (row.status, row.help_wanted, row.shared) == ("stuck", "Mer tid", False)
+
+
+async def test_typed_checkin_in_english_and_the_flag_that_spares_other_turns_a_read(driver: Driver) -> None:
+    """English maps to the SDK's own culture "en-us" (a KeyError once: fuzz case 657); the
+    person's ``typed_dialog`` flag is up exactly while an answer is awaited."""
+    await opened(driver)
+    assert not await typed_dialog(driver, ERIK)
+    replies = await say(driver, ERIK, "checkin text", locale="en-US")
+    assert any("(1) new or (2) nothing" in r for r in replies), replies
+    assert await typed_dialog(driver, ERIK)
+    await say(driver, ERIK, "new experiment", locale="en-US")
+    await say(driver, ERIK, "Evening tours", locale="en-US")
+    await say(driver, ERIK, "in progress", locale="en-US")
+    await say(driver, ERIK, "We tried.", locale="en-US")
+    await say(driver, ERIK, "We learned.", locale="en-US")
+    await say(driver, ERIK, "skip", locale="en-US")
+    assert any("Saved" in r for r in await say(driver, ERIK, "yes", locale="en-US"))
+    [row] = await checkins(driver)
+    assert (row.status, row.learned, row.shared) == ("in_progress", "We learned.", True)
+    assert not await typed_dialog(driver, ERIK)
+
+
+async def typed_dialog(driver: Driver, user: User) -> bool:
+    async with driver.client.server.app[DATABASE].sessions() as session:
+        flag = await session.scalar(select(PersonRow.typed_dialog).where(PersonRow.teams_user_id == user.id))
+    return bool(flag)
 
 
 async def test_cancel_and_help_interrupt_the_dialog(driver: Driver) -> None:
