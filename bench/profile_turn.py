@@ -1,16 +1,19 @@
-"""Where a turn's CPU goes: cProfile over many ``help`` turns or RSVP presses, one at a time.
+"""Where a turn's CPU goes: cProfile over many ``help`` turns, RSVP presses, check-in submits or
+poll votes, one at a time.
 
-    python bench/profile_turn.py [--case help|rsvp] [--turns 200] [--members 200]
+    python bench/profile_turn.py [--case help|rsvp|checkin|poll] [--turns 200] [--members 200]
                                  [--sort tottime|cumulative] [--top 30] [--database-url URL]
 
 The product runs in this process (``create_app``, SQLite temp file by
 default) with the tests' fake Bot Connector on loopback, installed with
 ``--members`` people and meeting 1 announced, as ``bench/inbound.py`` sets it
-up. The turns go one after another; the profile covers everything the
-process does meanwhile and until the outbox is idle, the card updates
+up (for ``checkin`` the coordinator also opens a round; for ``poll`` starts and
+posts the survey). The turns go one after another; the profile covers everything
+the process does meanwhile and until the outbox is idle, the card updates
 included (coalesced over ``CARD_UPDATE_DELAY_SECONDS``, as deployed), so the
-figures are per turn *and* what the turn causes. Prints CPU ms per turn and the top functions. (py-spy is not
-installed on these machines; cProfile's overhead inflates small functions.)
+figures are per turn *and* what the turn causes. Prints CPU ms per turn and the
+top functions. (py-spy is not installed on these machines; cProfile's overhead
+inflates small functions.)
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from aiohttp.test_utils import TestClient, TestServer  # noqa: E402
 
 from app import create_app  # noqa: E402
 from bench.fake_teams import bench_member  # noqa: E402
-from bench.inbound import Context, help_turn, rsvp_press  # noqa: E402
+from bench.inbound import Context, checkin_submit, help_turn, poll_vote, rsvp_press  # noqa: E402
 from bot.delivery.context import DELIVERY  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from forum.delivery.quiet_hours import NEVER_QUIET  # noqa: E402
@@ -42,7 +45,16 @@ from tests.support.activities import TEAM_ID, TEAM_NAME, card_execute, personal_
 from tests.support.driver import Driver  # noqa: E402
 from tests.support.fake_connector import FakeConnector  # noqa: E402
 
-CASES = {"help": help_turn, "rsvp": rsvp_press}
+CASES = {"help": help_turn, "rsvp": rsvp_press, "checkin": checkin_submit, "poll": poll_vote}
+
+
+async def prepare_case(driver: Driver, case: str, coordinator: Any) -> None:
+    """What ``bench/inbound.py``'s ``prepare`` does for the case, in this process."""
+    if case == "checkin":
+        await driver.send(personal_message(driver.service_url, coordinator, "kuulumiset avaa"))
+    elif case == "poll":
+        await driver.send(personal_message(driver.service_url, coordinator, "kysely aloita 1"))
+        await driver.send(card_execute(driver.service_url, coordinator, "poll.post", {"pollId": 1}))
 
 
 async def profile(args: argparse.Namespace, database_url: str) -> None:
@@ -66,6 +78,7 @@ async def profile(args: argparse.Namespace, database_url: str) -> None:
         await seed_programme(driver, programme_text(future_day(), host_members=(people[1],)))
         await driver.send(personal_message(driver.service_url, people[0], "ilmoita 1"))
         await driver.send(card_execute(driver.service_url, people[0], "meeting.post", {"meetingId": 1}))
+        await prepare_case(driver, args.case, people[0])
         pump = client.server.app[DELIVERY].pump
         await pump.settle()
         ctx = Context(service_url=driver.service_url, members=args.members)

@@ -70,7 +70,7 @@ class PollButtons(PollReplies):
         if not wants_reply_card(turn_context, turn):
             return None
         view = PollCardView(
-            respondents=await self.service.respondents(poll_id),
+            respondents=outcome.respondents,
             answers=outcome.answers,
             note=tr(turn.locale, "poll.thanks"),
         )

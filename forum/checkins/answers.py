@@ -9,7 +9,8 @@ unique (round, participant) constraint makes the second one an update of the fir
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -144,47 +145,78 @@ async def person_prefs(session: AsyncSession, participant_id: int) -> CheckinPer
     return prefs
 
 
-async def museum_for(session: AsyncSession, member: ParticipantRow, draft: CheckinDraft) -> int:
-    """The museum the answer is for: the person's, or the one they picked (pending a coordinator)."""
+async def museum_for(
+    session: AsyncSession,
+    member: ParticipantRow,
+    draft: CheckinDraft,
+    prefs: CheckinPersonRow | None,
+    museums: dict[int, str],
+) -> tuple[int, CheckinPersonRow | None, bool]:
+    """The museum the answer is for: the person's, or the one they picked (pending a coordinator).
+
+    Returns the museum, the person's preferences (made when a pick is first stored) and whether
+    this answer picked a museum anew: only then do the coordinators hear of the claim (the same
+    pick on every later answer changes nothing and must not cost a write).
+    """
     if member.museum_id is not None:
-        return member.museum_id
-    prefs = await repo.person_settings(session, member.id)
+        return member.museum_id, prefs, False
     chosen = draft.museum_id or (prefs.pending_museum_id if prefs is not None else None)
     if chosen is None:
         raise NoMuseumError(member.id)
-    museum = await repo.museum_by_id(session, chosen)
-    if museum is None or museum.forum_id != member.forum_id:
+    if chosen not in museums:  # ``museums`` are the forum's own
         raise CheckinInvalidError({"museum": ERROR_UNKNOWN})
-    if draft.museum_id is not None:
-        (await person_prefs(session, member.id)).pending_museum_id = museum.id
-    return museum.id
+    if draft.museum_id is None or (prefs is not None and prefs.pending_museum_id == chosen):
+        return chosen, prefs, False
+    prefs = prefs if prefs is not None else await person_prefs(session, member.id)
+    prefs.pending_museum_id = chosen
+    return chosen, prefs, True
 
 
 async def _project(session: AsyncSession, forum_id: int, museum_id: int, member_id: int) -> ProjectRow:
+    """The museum's project, made on its first experiment; two first check-ins of one museum at
+    once (its people answer the same prompt) make one: the second reads the first's."""
     project = await repo.project_of_museum(session, museum_id)
     if project is None:
         project = ProjectRow(forum_id=forum_id, museum_id=museum_id, goal="", audience="", impact="")
         project.updated_by_participant_id = member_id
-        session.add(project)
-        await session.flush()
+        try:
+            async with session.begin_nested():
+                session.add(project)
+        except IntegrityError:
+            project = await repo.project_of_museum(session, museum_id)
+            if project is None:  # pragma: no cover - deleted in between
+                raise
     return project
 
 
+def _same_title(first: str, second: str) -> bool:
+    return " ".join(first.split()).casefold() == " ".join(second.split()).casefold()
+
+
 async def _experiment(
-    session: AsyncSession, member: ParticipantRow, museum_id: int, draft: CheckinDraft
+    session: AsyncSession, member: ParticipantRow, museum_id: int, draft: CheckinDraft, known: list[ExperimentRow]
 ) -> ExperimentRow | None:
+    """The experiment the answer is about, among the museum's ``known`` ones (a new one joins them).
+
+    Why a "new" one with the title of an existing one is that one: a double submit, or the same
+    experiment typed again on the next check-in, must not make a second experiment (and a
+    longer list on every card) of the same thing.
+    """
     if draft.nothing_to_report:
         return None
     if draft.experiment_id is not None:
-        rows = await repo.experiments_by_id(session, [draft.experiment_id])
-        row = rows.get(draft.experiment_id)
-        if row is None or row.removed or await repo.museum_of_experiment(session, row.id) != museum_id:
+        row = next((e for e in known if e.id == draft.experiment_id), None)
+        if row is None:  # removed meanwhile, or another museum's
             raise StaleExperimentError(draft.experiment_id)
     else:
-        project = await _project(session, member.forum_id, museum_id, member.id)
-        row = ExperimentRow(project_id=project.id, title=draft.new_experiment[:MAX_TITLE], removed=False)
-        row.created_by_participant_id = member.id
-        session.add(row)
+        title = draft.new_experiment[:MAX_TITLE]
+        row = next((e for e in known if _same_title(e.title, title)), None)
+        if row is None:
+            project = await _project(session, member.forum_id, museum_id, member.id)
+            row = ExperimentRow(project_id=project.id, title=title, removed=False)
+            row.created_by_participant_id = member.id
+            session.add(row)
+            known.append(row)
     if draft.status is not None:
         row.status = draft.status.value
     await session.flush()
@@ -211,17 +243,29 @@ def _apply(row: CheckinRow, draft: CheckinDraft, experiment: ExperimentRow | Non
 async def save_checkin(
     session: AsyncSession, forum_id: int, person_id: int, draft: CheckinDraft, *, now: datetime
 ) -> SaveOutcome:
-    """Store the person's answer for the draft's round (or the current one); raises on refusal."""
+    """Store the person's answer for the draft's round (or the current one); raises on refusal.
+
+    Why the prompt is built here: the card that says "saved" shows the person's prompt as it is
+    after the save, and everything it needs is already read for the save (the member, the
+    museums, the preferences, the round, the answer); reading it again would double the
+    statements of the turn; the museum's experiments, read once, serve the answer's experiment
+    and the card.
+    """
     member = await member_of(session, forum_id, person_id)
-    museum_id = await museum_for(session, member, draft)
+    museums = await repo.museums_by_id(session, forum_id)
+    prefs = await repo.person_settings(session, member.id)
+    museum_id, prefs, claimed = await museum_for(session, member, draft, prefs, museums)
     late = False
-    target = await repo.round_by_id(session, draft.round_id) if draft.round_id is not None else None
+    found = await repo.round_with_meeting_number(session, draft.round_id) if draft.round_id is not None else None
+    target, meeting_number = found if found is not None else (None, None)
     if target is not None and (target.forum_id != forum_id or target.cancelled):
         target = None
     if target is None or target.closes_at <= now or target.opened_at is None:
         late = target is not None and target.closes_at <= now
         target = await current_or_next_round(session, forum_id, now)
-    experiment = await _experiment(session, member, museum_id, draft)
+        meeting_number = await _meeting_number(session, target)
+    experiments = list(await repo.experiments_of_museum(session, museum_id))
+    experiment = await _experiment(session, member, museum_id, draft, experiments)
     row = await repo.checkin_of(session, target.id, member.id)
     created = row is None
     was_shared = row.shared if row is not None else False
@@ -244,29 +288,28 @@ async def save_checkin(
         row.late = row.late or late
     await session.flush()
     logger.info("check-in %s saved in round %s (created=%s late=%s)", row.id, target.id, created, late)
-    view = await checkin_view(session, row)
-    return SaveOutcome(view, await numbered_round(session, target), late, changed, row.shared and not was_shared)
+    view = _view_of(row, museums, experiment.title if experiment is not None else None, member.person.name)
+    saved_round = round_view(target, meeting_number)
+    prompt = _prompt_of(member, prefs, museums, experiments, saved_round, view, now)
+    return SaveOutcome(
+        view,
+        saved_round,
+        late,
+        changed,
+        row.shared and not was_shared,
+        prompt=prompt,
+        claimed_museum_id=museum_id if claimed else None,
+        participant_id=member.id,
+    )
 
 
-async def checkin_view(session: AsyncSession, row: CheckinRow, *, with_replies: bool = False) -> CheckinView:
-    museums = await repo.museums_by_id(session, (await repo.round_by_id(session, row.round_id)).forum_id)  # type: ignore[union-attr]
-    experiments = await repo.experiments_by_id(session, [row.experiment_id] if row.experiment_id else [])
-    experiment = experiments.get(row.experiment_id or -1)
-    author = None
-    if row.participant_id is not None:
-        participant = await session.get(ParticipantRow, row.participant_id)
-        author = participant.person.name if participant is not None else None
-    replies: tuple[tuple[str, str], ...] = ()
-    if with_replies:
-        replies = tuple(
-            (museums.get(reply.museum_id or -1, ""), reply.text) for reply in await repo.replies_to(session, [row.id])
-        )
+def _view_of(row: CheckinRow, museums: dict[int, str], experiment: str | None, author: str | None) -> CheckinView:
     return CheckinView(
         id=row.id,
         round_id=row.round_id,
         museum=museums.get(row.museum_id or -1),
         author=author,
-        experiment=experiment.title if experiment is not None else None,
+        experiment=experiment,
         status=parse_status(row.status) if row.status else None,
         nothing_to_report=row.nothing_to_report,
         tried=row.tried,
@@ -276,7 +319,35 @@ async def checkin_view(session: AsyncSession, row: CheckinRow, *, with_replies: 
         late=row.late,
         answered_at=row.updated_at,
         experiment_id=row.experiment_id,
-        replies=replies,
+    )
+
+
+async def checkin_view(
+    session: AsyncSession,
+    row: CheckinRow,
+    *,
+    with_replies: bool = False,
+    museums: dict[int, str] | None = None,
+    known: Sequence[ExperimentRow] = (),
+) -> CheckinView:
+    """The record as the cards show it; ``museums`` and ``known`` experiments, when the caller
+    has them at hand, spare their reads."""
+    if museums is None:
+        museums = await repo.museums_by_id(session, (await repo.round_by_id(session, row.round_id)).forum_id)  # type: ignore[union-attr]
+    experiment = next((e for e in known if e.id == row.experiment_id), None)
+    if experiment is None and row.experiment_id is not None:
+        experiment = (await repo.experiments_by_id(session, [row.experiment_id])).get(row.experiment_id)
+    author = None
+    if row.participant_id is not None:
+        participant = await session.get(ParticipantRow, row.participant_id)
+        author = participant.person.name if participant is not None else None
+    replies: tuple[tuple[str, str], ...] = ()
+    if with_replies:
+        replies = tuple(
+            (museums.get(reply.museum_id or -1, ""), reply.text) for reply in await repo.replies_to(session, [row.id])
+        )
+    return replace(
+        _view_of(row, museums, experiment.title if experiment is not None else None, author), replies=replies
     )
 
 
@@ -294,23 +365,30 @@ async def prompt_view(
     prefs = await repo.person_settings(session, member.id)
     museum_id = member.museum_id or (prefs.pending_museum_id if prefs is not None else None)
     museums = await repo.museums_by_id(session, forum_id)
-    experiments = (
-        tuple(
-            ExperimentView(e.id, e.title, parse_status(e.status) or ExperimentStatus.NOT_STARTED)
-            for e in await repo.experiments_of_museum(session, museum_id)
-        )
-        if museum_id is not None
-        else ()
-    )
+    experiments = await repo.experiments_of_museum(session, museum_id) if museum_id is not None else ()
     answer = None
     if target is not None:
         row = await repo.checkin_of(session, target.id, member.id)
-        answer = await checkin_view(session, row) if row is not None else None
+        answer = await checkin_view(session, row, museums=museums, known=experiments) if row is not None else None
     view_round = await numbered_round(session, target) if target is not None else None
+    return _prompt_of(member, prefs, museums, experiments, view_round, answer, now)
+
+
+def _prompt_of(
+    member: ParticipantRow,
+    prefs: CheckinPersonRow | None,
+    museums: dict[int, str],
+    experiments: Sequence[ExperimentRow],
+    view_round: RoundView | None,
+    answer: CheckinView | None,
+    now: datetime,
+) -> PromptView:
     return PromptView(
         round=view_round,
         museum=museums.get(member.museum_id or -1),
-        experiments=experiments,
+        experiments=tuple(
+            ExperimentView(e.id, e.title, parse_status(e.status) or ExperimentStatus.NOT_STARTED) for e in experiments
+        ),
         museums=tuple(MuseumChoice(i, n) for i, n in sorted(museums.items(), key=lambda kv: kv[1]))
         if member.museum_id is None
         else (),
@@ -322,7 +400,11 @@ async def prompt_view(
     )
 
 
+async def _meeting_number(session: AsyncSession, row: CheckinRoundRow) -> int | None:
+    meeting = await meetings_repo.meeting_by_id(session, row.meeting_id) if row.meeting_id is not None else None
+    return meeting.number if meeting is not None else None
+
+
 async def numbered_round(session: AsyncSession, row: CheckinRoundRow) -> RoundView:
     """The round's view with the number of the meeting it leads to."""
-    meeting = await meetings_repo.meeting_by_id(session, row.meeting_id) if row.meeting_id is not None else None
-    return round_view(row, meeting.number if meeting is not None else None)
+    return round_view(row, await _meeting_number(session, row))

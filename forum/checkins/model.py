@@ -148,7 +148,10 @@ class SaveOutcome:
     newly_shared: bool
     friends_told: int = 0
     prompt: PromptView | None = None
-    """The person's prompt as it is after the save (read in the same transaction)."""
+    """The person's prompt as it is after the save (built in the same transaction)."""
+    claimed_museum_id: int | None = None
+    """The museum this answer picked anew for a person without one: coordinators are asked."""
+    participant_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -174,11 +174,9 @@ class CheckinService:
                 told = await self._tell_friends(session, forum_id, outcome.checkin, now)
             if outcome.changed and (outcome.checkin.shared or not outcome.newly_shared):
                 await self._update_digest(session, outcome.round, now)
-            if draft.museum_id is not None:
-                await self._claim_museum(session, forum_id, actor.person.id, draft.museum_id, now)
-            # The card that says "saved" is read here, so the turn opens no second transaction.
-            view = await prompt_view(session, forum_id, actor.person.id, round_id=outcome.round.id, now=now)
-            return replace(outcome, friends_told=told, prompt=view)
+            if outcome.claimed_museum_id is not None and outcome.participant_id is not None:
+                await self._claim_museum(session, forum_id, outcome.participant_id, outcome.claimed_museum_id, now)
+            return replace(outcome, friends_told=told)
 
         return await self._write(work)
 
@@ -232,20 +230,18 @@ class CheckinService:
             return  # no digest posted yet: it will be built with this answer
 
     async def _claim_museum(
-        self, session: AsyncSession, forum_id: int, person_id: int, museum_id: int, now: datetime
+        self, session: AsyncSession, forum_id: int, participant_id: int, museum_id: int, now: datetime
     ) -> None:
-        member = await member_of(session, forum_id, person_id)
-        if member.museum_id is not None:
-            return
+        """A museum picked anew by someone without one: each coordinator is asked to confirm it."""
         for coordinator in await roster_repo.participants_of(session, forum_id, active_only=True):
-            if coordinator.role != "coordinator" or coordinator.id == member.id:
+            if coordinator.role != "coordinator" or coordinator.id == participant_id:
                 continue
             await enqueue_intent(
                 session,
-                key=f"checkin:claim:{member.id}:museum:{museum_id}:person:{coordinator.person_id}",
+                key=f"checkin:claim:{participant_id}:museum:{museum_id}:person:{coordinator.person_id}",
                 purpose=PURPOSE_MEMBER_CLAIM,
                 target=PersonTarget(coordinator.person_id),
-                data={"participant_id": member.id, "museum_id": museum_id},
+                data={"participant_id": participant_id, "museum_id": museum_id},
                 forum_id=forum_id,
                 now=now,
             )

@@ -112,6 +112,8 @@ class AnswerOutcome:
     """The person's first answer to this poll (the card's count goes up)."""
     answers: Mapping[int, int | str]
     """What is stored for the person now: their card is drawn from it without reading it back."""
+    respondents: int = 0
+    """How many have answered, this person included: counted in the vote's own transaction."""
 
 
 async def close_poll(session: AsyncSession, poll_id: int, now: datetime) -> Poll | None:
@@ -282,22 +284,25 @@ class PollService:
         card's count update queued when this is the person's first answer.
         """
         async with self._sessions() as session, session.begin():
-            row = await repo.poll_by_id(session, poll_id, for_update=True)
-            if row is None:
+            found = await repo.poll_with_questions(session, poll_id, for_update=True)
+            if found is None:
                 raise PollNotFoundError(poll_id)
-            poll = poll_of(row, await repo.questions_of(session, [row.id]))
+            row, questions = found
+            poll = poll_of(row, questions)
             self._require_member(actor, poll)
             if not poll.is_open:
                 raise PollNotOpenError(poll)
             answers = validate_answers(poll, raw)
             voter = _voter(row.voter_key, poll, actor)
-            response = await repo.response_of(session, poll.id, voter_hash=voter[0], participant_id=voter[1])
-            first = response is None
-            response_id = (
-                response.id
-                if response is not None
-                else await repo.add_response(session, poll.id, voter_hash=voter[0], participant_id=voter[1])
+            response, respondents = await repo.response_and_count(
+                session, poll.id, voter_hash=voter[0], participant_id=voter[1]
             )
+            first = response is None
+            if response is not None:
+                response_id = response.id
+            else:
+                response_id = await repo.add_response(session, poll.id, voter_hash=voter[0], participant_id=voter[1])
+                respondents += 1
             await repo.replace_answers(
                 session,
                 response_id,
@@ -305,10 +310,11 @@ class PollService:
                     (qid, value if isinstance(value, int) else None, value if isinstance(value, str) else None)
                     for qid, value in answers.items()
                 ),
+                fresh=first,
             )
             if first and poll.card_key:
                 await enqueue_card_update(session, card_key=poll.card_key, purpose=PURPOSE_CARD_UPDATE)
-            return AnswerOutcome(poll, first, answers)
+            return AnswerOutcome(poll, first, answers, respondents)
 
     # --- inside -----------------------------------------------------------
 

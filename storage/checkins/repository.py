@@ -19,7 +19,7 @@ from storage.checkins.models import (
     ExperimentRow,
     ProjectRow,
 )
-from storage.models import MuseumRow, ParticipantRow
+from storage.models import MeetingRow, MuseumRow, ParticipantRow
 
 # --- rounds -----------------------------------------------------------------
 
@@ -40,6 +40,18 @@ async def round_by_id(session: AsyncSession, round_id: int, *, for_update: bool 
     if for_update:
         query = query.with_for_update()
     return await session.scalar(query.execution_options(populate_existing=True))
+
+
+async def round_with_meeting_number(session: AsyncSession, round_id: int) -> tuple[CheckinRoundRow, int | None] | None:
+    """The round and the number of the meeting it leads to, in one statement (a check-in's save)."""
+    query = (
+        select(CheckinRoundRow, MeetingRow.number)
+        .outerjoin(MeetingRow, MeetingRow.id == CheckinRoundRow.meeting_id)
+        .where(CheckinRoundRow.id == round_id)
+        .execution_options(populate_existing=True)
+    )
+    found = (await session.execute(query)).first()
+    return (found[0], found[1]) if found is not None else None
 
 
 async def open_rounds(session: AsyncSession, forum_id: int, now: datetime) -> Sequence[CheckinRoundRow]:

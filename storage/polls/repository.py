@@ -40,6 +40,26 @@ async def poll_by_id(session: AsyncSession, poll_id: int, *, for_update: bool = 
     return await session.scalar(query)
 
 
+async def poll_with_questions(
+    session: AsyncSession, poll_id: int, *, for_update: bool = False
+) -> tuple[PollRow, list[PollQuestionRow]] | None:
+    """The poll and its questions in one statement (a vote reads nothing else about the poll);
+    ``for_update`` locks the poll's row (only it) on PostgreSQL, as ``poll_by_id`` does."""
+    query = (
+        select(PollRow, PollQuestionRow)
+        .outerjoin(PollQuestionRow, PollQuestionRow.poll_id == PollRow.id)
+        .where(PollRow.id == poll_id)
+        .order_by(PollQuestionRow.position)
+        .execution_options(populate_existing=True)
+    )
+    if for_update and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=PollRow)
+    found = (await session.execute(query)).all()
+    if not found:
+        return None
+    return found[0][0], [question for _poll, question in found if question is not None]
+
+
 async def poll_by_number(session: AsyncSession, forum_id: int, number: int) -> PollRow | None:
     return await session.scalar(select(PollRow).where(PollRow.forum_id == forum_id, PollRow.number == number))
 
@@ -89,6 +109,31 @@ async def response_of(
     return await session.scalar(query)
 
 
+async def response_and_count(
+    session: AsyncSession, poll_id: int, *, voter_hash: str | None = None, participant_id: int | None = None
+) -> tuple[PollResponseRow | None, int]:
+    """The voter's response (None when they have not answered) and how many have answered.
+
+    One statement for an edited answer (nearly every vote): the card a vote returns shows the
+    count, and asking for it apart would be another round trip.
+    """
+    count = (
+        select(func.count()).select_from(PollResponseRow).where(PollResponseRow.poll_id == poll_id).scalar_subquery()
+    )
+    if voter_hash is not None:
+        match = PollResponseRow.voter_hash == voter_hash
+    elif participant_id is not None:
+        match = PollResponseRow.participant_id == participant_id
+    else:
+        return None, await response_count(session, poll_id)
+    found = (
+        await session.execute(select(PollResponseRow, count).where(PollResponseRow.poll_id == poll_id, match))
+    ).first()
+    if found is not None:
+        return found[0], int(found[1] or 0)
+    return None, await response_count(session, poll_id)  # a first answer: it inserts anyway
+
+
 async def add_response(
     session: AsyncSession, poll_id: int, *, voter_hash: str | None, participant_id: int | None
 ) -> str:
@@ -99,14 +144,22 @@ async def add_response(
 
 
 async def replace_answers(
-    session: AsyncSession, response_id: str, answers: Iterable[tuple[int, int | None, str | None]]
+    session: AsyncSession,
+    response_id: str,
+    answers: Iterable[tuple[int, int | None, str | None]],
+    *,
+    fresh: bool = False,
 ) -> None:
-    """The response's answers become ``answers`` (question id, value, text), each with a new random id."""
-    await session.execute(
-        delete(PollAnswerRow)
-        .where(PollAnswerRow.response_id == response_id)
-        .execution_options(synchronize_session=False)
-    )
+    """The response's answers become ``answers`` (question id, value, text), each with a new random id.
+
+    ``fresh``: the response was created in this transaction, so it has no answers to delete.
+    """
+    if not fresh:
+        await session.execute(
+            delete(PollAnswerRow)
+            .where(PollAnswerRow.response_id == response_id)
+            .execution_options(synchronize_session=False)
+        )
     rows = [
         {"id": random_id(), "response_id": response_id, "question_id": q, "value": v, "text": t} for q, v, t in answers
     ]

@@ -10,13 +10,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.bot.checkins import helpers as checkin_help
+from tests.bot.checkins.test_prompts import open_round
+from tests.bot.meetings.helpers import inputs_of, press, settle
 from tests.bot.meetings.test_rsvp import announced, answer
-from tests.support.activities import ANNA, KAISA, MATTI, personal_message
+from tests.bot.polls.helpers import CHANNEL, PARTICIPANTS, posted
+from tests.support.activities import ANNA, KAISA, LIISA, MATTI, personal_message
 from tests.support.driver import Driver
-from tests.support.statements import counting_turns
+from tests.support.statements import TurnCost, counting_turns
 
 HELP_BUDGET = 3
 RSVP_BUDGET = 6
+CHECKIN_BUDGET = 11
+"""A check-in saved again with a new experiment: the identity; then in one write transaction the
+member, the museums, the person's preferences, the round (with its meeting's number), the
+project, the new experiment, the record and its update, the museum's experiments for the card
+and the digest's card (is there one to update). It was 22 (28 for someone picking a museum)."""
+VOTE_BUDGET = 5
+"""An edited vote: the identity; then the poll with its questions, the voter's response with the
+count for the card, the answers deleted and inserted. It was 9 in three transactions (12 on SQLite
+with the BEGIN statements)."""
 
 
 def app_of(driver: Driver) -> Any:
@@ -67,3 +80,58 @@ async def test_an_rsvp_is_one_upsert_one_count_and_one_card_update(driver: Drive
     assert repeated.count <= RSVP_BUDGET - 2 and "outbox_message" not in " ".join(repeated.statements), (
         repeated.describe()
     )
+
+
+def kinds(cost: TurnCost) -> list[str]:
+    return [s.split()[0].upper() for s in cost.statements]
+
+
+async def test_a_checkin_submit_reads_once_and_writes_in_one_transaction(driver: Driver) -> None:
+    round_id = await open_round(driver)
+    await checkin_help.press(driver, LIISA, "checkin.save", checkin_help.answer(round_id))  # has a museum
+    await checkin_help.press(driver, MATTI, "checkin.save", checkin_help.answer(round_id, museum="1"))  # picks one
+    with counting_turns(app_of(driver)) as turns:
+        await checkin_help.press(driver, LIISA, "checkin.save", checkin_help.answer(round_id, learned="Toinen"))
+        member = turns.last
+        await checkin_help.press(
+            driver, MATTI, "checkin.save", checkin_help.answer(round_id, museum="1", learned="Toinen")
+        )
+        same_pick = turns.last
+        first_experiment = (await checkin_help.checkins(driver))[0].experiment_id  # Liisa's museum's
+        await checkin_help.press(
+            driver, LIISA, "checkin.save", checkin_help.answer(round_id, experiment=str(first_experiment))
+        )
+        existing = turns.last
+    for cost in (member, same_pick):
+        assert cost.count <= CHECKIN_BUDGET, cost.describe()
+        assert cost.transactions == 2 and cost.write_locks <= 1, (cost.transactions, cost.describe())
+        # the new experiment and the record's update; no person, preference or claim written
+        assert kinds(cost).count("INSERT") == 1 and kinds(cost).count("UPDATE") == 1, cost.describe()
+        assert "outbox_message (" not in " ".join(cost.statements), cost.describe()
+    # an existing experiment is one read (with its museum), no insert
+    assert existing.count <= CHECKIN_BUDGET - 1 and "INSERT" not in kinds(existing), existing.describe()
+
+
+async def test_a_vote_reads_the_identity_once_and_writes_in_one_transaction(driver: Driver) -> None:
+    await driver.install(members=PARTICIPANTS)
+    poll_id, card, _ = await posted(driver)
+    statement = next(i for i, e in inputs_of(card).items() if e["type"] == "Input.ChoiceSet")
+    voters = PARTICIPANTS[1:4]
+    for user in voters:  # first answers: each queues the card's count update
+        await press(driver, user, "poll.answer", {"pollId": poll_id, statement: "3"}, conversation=CHANNEL)
+    await settle(driver)
+    with counting_turns(app_of(driver)) as turns:
+        edits = []
+        for value, user in enumerate(voters):
+            await press(driver, user, "poll.answer", {"pollId": poll_id, statement: str(value)}, conversation=CHANNEL)
+            edits.append(turns.last)
+        await press(driver, PARTICIPANTS[4], "poll.answer", {"pollId": poll_id, statement: "2"}, conversation=CHANNEL)
+        first = turns.last
+    for cost in edits:
+        assert cost.count <= VOTE_BUDGET, cost.describe()
+        assert cost.transactions == 2 and cost.write_locks <= 1, (cost.transactions, cost.describe())
+        assert kinds(cost)[:3] == ["SELECT", "SELECT", "SELECT"], cost.describe()  # identity, poll, response
+        assert "outbox_message" not in " ".join(cost.statements), cost.describe()
+    # a first answer: the response inserted and the card's count update queued, still one write
+    assert first.transactions == 2 and first.write_locks <= 1, first.describe()
+    assert "DELETE" not in kinds(first), first.describe()  # a new response has no answers to replace
