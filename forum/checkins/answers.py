@@ -145,31 +145,24 @@ async def person_prefs(session: AsyncSession, participant_id: int) -> CheckinPer
     return prefs
 
 
-async def museum_for(
-    session: AsyncSession,
-    member: ParticipantRow,
-    draft: CheckinDraft,
-    prefs: CheckinPersonRow | None,
-    museums: dict[int, str],
-) -> tuple[int, CheckinPersonRow | None, bool]:
+def museum_for(
+    member: ParticipantRow, draft: CheckinDraft, prefs: CheckinPersonRow | None, museums: dict[int, str]
+) -> tuple[int, bool]:
     """The museum the answer is for: the person's, or the one they picked (pending a coordinator).
 
-    Returns the museum, the person's preferences (made when a pick is first stored) and whether
-    this answer picked a museum anew: only then do the coordinators hear of the claim (the same
-    pick on every later answer changes nothing and must not cost a write).
+    Returns the museum and whether this answer picks it anew (then, and only then, the pick is
+    stored and the coordinators hear of the claim: the same pick on every later answer changes
+    nothing and must not cost a write).
     """
     if member.museum_id is not None:
-        return member.museum_id, prefs, False
+        return member.museum_id, False
     chosen = draft.museum_id or (prefs.pending_museum_id if prefs is not None else None)
     if chosen is None:
         raise NoMuseumError(member.id)
     if chosen not in museums:  # ``museums`` are the forum's own
         raise CheckinInvalidError({"museum": ERROR_UNKNOWN})
-    if draft.museum_id is None or (prefs is not None and prefs.pending_museum_id == chosen):
-        return chosen, prefs, False
-    prefs = prefs if prefs is not None else await person_prefs(session, member.id)
-    prefs.pending_museum_id = chosen
-    return chosen, prefs, True
+    picked = draft.museum_id is not None and (prefs is None or prefs.pending_museum_id != chosen)
+    return chosen, picked
 
 
 async def _project(session: AsyncSession, forum_id: int, museum_id: int, member_id: int) -> ProjectRow:
@@ -193,33 +186,35 @@ def _same_title(first: str, second: str) -> bool:
     return " ".join(first.split()).casefold() == " ".join(second.split()).casefold()
 
 
-async def _experiment(
-    session: AsyncSession, member: ParticipantRow, museum_id: int, draft: CheckinDraft, known: list[ExperimentRow]
-) -> ExperimentRow | None:
-    """The experiment the answer is about, among the museum's ``known`` ones (a new one joins them).
+def _chosen_experiment(draft: CheckinDraft, known: Sequence[ExperimentRow]) -> ExperimentRow | None:
+    """The experiment the answer is about among the museum's ``known`` ones; None for a new one.
 
     Why a "new" one with the title of an existing one is that one: a double submit, or the same
     experiment typed again on the next check-in, must not make a second experiment (and a
     longer list on every card) of the same thing.
     """
-    if draft.nothing_to_report:
-        return None
     if draft.experiment_id is not None:
         row = next((e for e in known if e.id == draft.experiment_id), None)
         if row is None:  # removed meanwhile, or another museum's
             raise StaleExperimentError(draft.experiment_id)
-    else:
-        title = draft.new_experiment[:MAX_TITLE]
-        row = next((e for e in known if _same_title(e.title, title)), None)
-        if row is None:
-            project = await _project(session, member.forum_id, museum_id, member.id)
-            row = ExperimentRow(project_id=project.id, title=title, removed=False)
-            row.created_by_participant_id = member.id
-            session.add(row)
-            known.append(row)
+        return row
+    title = draft.new_experiment[:MAX_TITLE]
+    return next((e for e in known if _same_title(e.title, title)), None)
+
+
+async def _experiment(session: AsyncSession, plan: SavePlan, draft: CheckinDraft) -> ExperimentRow | None:
+    """In the write: the chosen experiment with the answer's status, or the new one made."""
+    if draft.nothing_to_report:
+        return None
+    row = plan.experiment
+    if row is None:
+        project = await _project(session, plan.member.forum_id, plan.museum_id, plan.member.id)
+        row = ExperimentRow(project_id=project.id, title=draft.new_experiment[:MAX_TITLE], removed=False)
+        row.created_by_participant_id = plan.member.id
+        session.add(row)
+        plan.experiments.append(row)
     if draft.status is not None:
         row.status = draft.status.value
-    await session.flush()
     return row
 
 
@@ -240,21 +235,38 @@ def _apply(row: CheckinRow, draft: CheckinDraft, experiment: ExperimentRow | Non
     return changed
 
 
-async def save_checkin(
-    session: AsyncSession, forum_id: int, person_id: int, draft: CheckinDraft, *, now: datetime
-) -> SaveOutcome:
-    """Store the person's answer for the draft's round (or the current one); raises on refusal.
+@dataclass
+class SavePlan:
+    """What a save reads before it takes the write lock: the member, the forum's museums, the
+    person's preferences, the round, the museum's experiments and the person's record."""
 
-    Why the prompt is built here: the card that says "saved" shows the person's prompt as it is
-    after the save, and everything it needs is already read for the save (the member, the
-    museums, the preferences, the round, the answer); reading it again would double the
-    statements of the turn; the museum's experiments, read once, serve the answer's experiment
-    and the card.
+    member: ParticipantRow
+    museums: dict[int, str]
+    prefs: CheckinPersonRow | None
+    museum_id: int
+    picked: bool
+    target: CheckinRoundRow
+    meeting_number: int | None
+    late: bool
+    experiments: list[ExperimentRow]
+    experiment: ExperimentRow | None
+    row: CheckinRow | None
+
+
+async def plan_save(
+    session: AsyncSession, forum_id: int, person_id: int, draft: CheckinDraft, *, now: datetime
+) -> SavePlan:
+    """Everything the save and its card need, read before the write; raises on refusal.
+
+    Why before: on SQLite the write lock is the database's, and every statement read under it
+    makes every other turn's write wait; read here, the write is the record and what follows it.
+    What may change in between (a double submit, an experiment removed) is settled in the write
+    by the unique record and the savepoints, as before.
     """
     member = await member_of(session, forum_id, person_id)
     museums = await repo.museums_by_id(session, forum_id)
     prefs = await repo.person_settings(session, member.id)
-    museum_id, prefs, claimed = await museum_for(session, member, draft, prefs, museums)
+    museum_id, picked = museum_for(member, draft, prefs, museums)
     late = False
     found = await repo.round_with_meeting_number(session, draft.round_id) if draft.round_id is not None else None
     target, meeting_number = found if found is not None else (None, None)
@@ -265,8 +277,27 @@ async def save_checkin(
         target = await current_or_next_round(session, forum_id, now)
         meeting_number = await _meeting_number(session, target)
     experiments = list(await repo.experiments_of_museum(session, museum_id))
-    experiment = await _experiment(session, member, museum_id, draft, experiments)
+    experiment = None if draft.nothing_to_report else _chosen_experiment(draft, experiments)
     row = await repo.checkin_of(session, target.id, member.id)
+    return SavePlan(
+        member, museums, prefs, museum_id, picked, target, meeting_number, late, experiments, experiment, row
+    )
+
+
+async def save_checkin(session: AsyncSession, plan: SavePlan, draft: CheckinDraft, *, now: datetime) -> SaveOutcome:
+    """Store the person's answer as planned, in the caller's write transaction.
+
+    Why the prompt is built here: the card that says "saved" shows the person's prompt as it is
+    after the save, and everything it needs was read for the save; reading it again would double
+    the statements of the turn.
+    """
+    member, target, late, museum_id = plan.member, plan.target, plan.late, plan.museum_id
+    prefs = plan.prefs
+    if plan.picked:
+        prefs = prefs if prefs is not None else await person_prefs(session, member.id)
+        prefs.pending_museum_id = museum_id
+    experiment = await _experiment(session, plan, draft)
+    row = plan.row
     created = row is None
     was_shared = row.shared if row is not None else False
     if row is None:
@@ -288,9 +319,9 @@ async def save_checkin(
         row.late = row.late or late
     await session.flush()
     logger.info("check-in %s saved in round %s (created=%s late=%s)", row.id, target.id, created, late)
-    view = _view_of(row, museums, experiment.title if experiment is not None else None, member.person.name)
-    saved_round = round_view(target, meeting_number)
-    prompt = _prompt_of(member, prefs, museums, experiments, saved_round, view, now)
+    view = _view_of(row, plan.museums, experiment.title if experiment is not None else None, member.person.name)
+    saved_round = round_view(target, plan.meeting_number)
+    prompt = _prompt_of(member, prefs, plan.museums, plan.experiments, saved_round, view, now)
     return SaveOutcome(
         view,
         saved_round,
@@ -298,7 +329,7 @@ async def save_checkin(
         changed,
         row.shared and not was_shared,
         prompt=prompt,
-        claimed_museum_id=museum_id if claimed else None,
+        claimed_museum_id=museum_id if plan.picked else None,
         participant_id=member.id,
     )
 

@@ -24,6 +24,7 @@ from forum.checkins.answers import (
     member_of,
     numbered_round,
     person_prefs,
+    plan_save,
     prompt_view,
     save_checkin,
     validate,
@@ -163,22 +164,38 @@ class CheckinService:
             return await prompt_view(session, forum_id, actor.person.id, round_id=round_id, now=self.clock())
 
     async def save(self, actor: Actor, forum_id: int, values: CheckinInput) -> SaveOutcome:
-        """Validate and store; raises ``CheckinInvalidError`` (nothing saved) and the other refusals."""
+        """Validate and store; raises ``CheckinInvalidError`` (nothing saved) and the other refusals.
+
+        The reads come first, outside the write transaction (``plan_save``), so the write lock is
+        held for the record, its intents and the claim only; a busy database runs both again.
+        """
         draft = validate(values)
         now = self.clock()
 
-        async def work(session: AsyncSession) -> SaveOutcome:
-            outcome = await save_checkin(session, forum_id, actor.person.id, draft, now=now)
-            told = 0
-            if outcome.newly_shared:
-                told = await self._tell_friends(session, forum_id, outcome.checkin, now)
-            if outcome.changed and (outcome.checkin.shared or not outcome.newly_shared):
-                await self._update_digest(session, outcome.round, now)
-            if outcome.claimed_museum_id is not None and outcome.participant_id is not None:
-                await self._claim_museum(session, forum_id, outcome.participant_id, outcome.claimed_museum_id, now)
-            return replace(outcome, friends_told=told)
+        async def attempt(session: AsyncSession) -> SaveOutcome:
+            plan = await plan_save(session, forum_id, actor.person.id, draft, now=now)
+            await session.commit()  # the read ends here; the rows stay loaded (no expiry on commit)
+            async with session.begin():
+                outcome = await save_checkin(session, plan, draft, now=now)
+                told = 0
+                if outcome.newly_shared:
+                    told = await self._tell_friends(session, forum_id, outcome.checkin, now)
+                if outcome.changed and (outcome.checkin.shared or not outcome.newly_shared):
+                    await self._update_digest(session, outcome.round, now)
+                if outcome.claimed_museum_id is not None and outcome.participant_id is not None:
+                    await self._claim_museum(session, forum_id, outcome.participant_id, outcome.claimed_museum_id, now)
+                return replace(outcome, friends_told=told)
 
-        return await self._write(work)
+        for attempt_number in range(1, BUSY_ATTEMPTS + 1):
+            try:
+                async with self._sessions() as session:
+                    return await attempt(session)
+            except OperationalError as exc:
+                if attempt_number == BUSY_ATTEMPTS or not is_busy(exc):
+                    raise
+                logger.info("database busy, check-in save tried again (attempt %s)", attempt_number)
+                await asyncio.sleep(BUSY_PAUSE_SECONDS * attempt_number)
+        raise AssertionError("unreachable")
 
     async def _write(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         """One write transaction, tried again while the database is busy (SQLite's lock under load):

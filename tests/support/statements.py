@@ -29,6 +29,9 @@ class TurnCost:
     transactions: int = 0
     write_locks: int = 0
     """Transactions that took SQLite's write lock (``BEGIN IMMEDIATE``); 0 on PostgreSQL."""
+    under_write_lock: list[str] = field(default_factory=list)
+    """The statements run while SQLite's write lock was held (every other writer waits for them)."""
+    _locked: bool = False
 
     @property
     def writes(self) -> int:
@@ -66,8 +69,17 @@ def _on_statement(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None
     head = statement.lstrip().upper()
     if head.startswith("BEGIN IMMEDIATE"):
         cost.write_locks += 1
+        cost._locked = True
     if not head.startswith(_CONTROL):
         cost.statements.append(statement.strip())
+        if cost._locked:
+            cost.under_write_lock.append(statement.strip())
+
+
+def _on_end(_connection: Any) -> None:
+    cost = _current()
+    if cost is not None:
+        cost._locked = False
 
 
 def _on_begin(_connection: Any) -> None:
@@ -83,6 +95,8 @@ class TurnCounter:
         self.costs: list[TurnCost] = []
         event.listen(engine.sync_engine, "before_cursor_execute", _on_statement)
         event.listen(engine.sync_engine, "begin", _on_begin)
+        event.listen(engine.sync_engine, "commit", _on_end)
+        event.listen(engine.sync_engine, "rollback", _on_end)
         self._engine = engine
         original: Callable[[TurnContext], Awaitable[None]] = bot.on_turn
 
@@ -104,6 +118,8 @@ class TurnCounter:
     def close(self) -> None:
         event.remove(self._engine.sync_engine, "before_cursor_execute", _on_statement)
         event.remove(self._engine.sync_engine, "begin", _on_begin)
+        event.remove(self._engine.sync_engine, "commit", _on_end)
+        event.remove(self._engine.sync_engine, "rollback", _on_end)
 
 
 @contextmanager
