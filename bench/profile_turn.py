@@ -106,6 +106,8 @@ async def profile(args: argparse.Namespace, database_url: str) -> None:
     print(f"{args.case}: {args.turns} turns, CPU {cpu * per_turn:.1f} ms/turn, wall {wall * per_turn:.1f} ms/turn")
     print(f"connector requests during the profile: {len(fake.requests)}")
     if not args.plain:
+        if args.dump:
+            profiler.dump_stats(args.dump)
         pstats.Stats(profiler).strip_dirs().sort_stats(args.sort).print_stats(args.top)
 
 
@@ -117,6 +119,7 @@ def main() -> None:
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--database-url")
+    parser.add_argument("--dump", help="also write the raw profile here (for pstats or snakeviz)")
     parser.add_argument("--turn-only", action="store_true", help="the outbox is not woken: the turn's own cost")
     parser.add_argument("--plain", action="store_true", help="no profiler: the CPU and wall time per turn only")
     args = parser.parse_args()
