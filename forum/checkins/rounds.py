@@ -281,6 +281,16 @@ async def current_or_next_round(session: AsyncSession, forum_id: int, now: datet
     return upcoming
 
 
+async def last_closed_round(session: AsyncSession, forum_id: int, now: datetime) -> CheckinRoundRow | None:
+    """The round that closed last: where a late answer stays when no round follows it.
+
+    Only asked for on that rare path (after the programme's last meeting), so it reads the
+    forum's rounds rather than adding a query of its own.
+    """
+    closed = [r for r in await repo.rounds_of(session, forum_id) if r.opened_at is not None and r.closes_at <= now]
+    return max(closed, key=lambda r: (r.closes_at, r.id)) if closed else None
+
+
 # --- job handlers ------------------------------------------------------------------
 
 
