@@ -62,6 +62,24 @@ def policy_of(row: CheckinSettingsRow | None) -> RoundPolicy:
     )
 
 
+async def settings_row(session: AsyncSession, forum_id: int) -> CheckinSettingsRow:
+    """The forum's rules row, made with the defaults when the forum has none yet (to be changed)."""
+    row = await repo.settings_of(session, forum_id)
+    if row is None:
+        defaults = RoundPolicy()
+        row = CheckinSettingsRow(
+            forum_id=forum_id,
+            round_offsets=list(defaults.offsets),
+            nudge_after_days=defaults.nudge_after_days,
+            max_nudges=defaults.max_nudges,
+            skip_holidays=defaults.skip_holidays,
+            blocked_months=sorted(defaults.blocked_months),
+            pair_rotation=0,
+        )
+        session.add(row)
+    return row
+
+
 def round_view(row: CheckinRoundRow, meeting_number: int | None = None) -> RoundView:
     return RoundView(
         id=row.id,
