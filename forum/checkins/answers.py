@@ -1,7 +1,10 @@
 """A check-in answer: the values as typed, checked, and saved as one record per (round, person).
 
 Why the late rule: a prompt answered after its round closed is not lost and not squeezed
-into a closed round; it goes to the next round and the person is told so. Why a savepoint
+into a closed round; it goes to the next round and the person is told so. After the
+programme's last round there is no next one, and dropping the answer would lose what the
+person took the time to write: it stays in the last round, marked late, and the person is
+told that instead. Why a savepoint
 on insert: a double click (or a card and a dialog at once) arrives as two turns, and the
 unique (round, participant) constraint makes the second one an update of the first.
 """
@@ -33,7 +36,7 @@ from forum.checkins.model import (
     StaleExperimentError,
     parse_status,
 )
-from forum.checkins.rounds import current_or_next_round, round_view
+from forum.checkins.rounds import current_or_next_round, last_closed_round, round_view
 from forum.i18n import N_
 from storage import meeting_repository as meetings_repo
 from storage import roster_repository as roster_repo
@@ -251,6 +254,8 @@ class SavePlan:
     experiments: list[ExperimentRow]
     experiment: ExperimentRow | None
     row: CheckinRow | None
+    after_last_round: bool = False
+    """Late, and no round follows: kept in the last round that closed, marked late."""
 
 
 async def plan_save(
@@ -272,15 +277,33 @@ async def plan_save(
     target, meeting_number = found if found is not None else (None, None)
     if target is not None and (target.forum_id != forum_id or target.cancelled):
         target = None
+    after_last_round = False
     if target is None or target.closes_at <= now or target.opened_at is None:
         late = target is not None and target.closes_at <= now
-        target = await current_or_next_round(session, forum_id, now)
+        try:
+            target = await current_or_next_round(session, forum_id, now)
+        except NoRoundError:
+            if target is None or not late:
+                raise
+            target = await last_closed_round(session, forum_id, now) or target
+            after_last_round = True
         meeting_number = await _meeting_number(session, target)
     experiments = list(await repo.experiments_of_museum(session, museum_id))
     experiment = None if draft.nothing_to_report else _chosen_experiment(draft, experiments)
     row = await repo.checkin_of(session, target.id, member.id)
     return SavePlan(
-        member, museums, prefs, museum_id, picked, target, meeting_number, late, experiments, experiment, row
+        member,
+        museums,
+        prefs,
+        museum_id,
+        picked,
+        target,
+        meeting_number,
+        late,
+        experiments,
+        experiment,
+        row,
+        after_last_round=after_last_round,
     )
 
 
@@ -331,6 +354,7 @@ async def save_checkin(session: AsyncSession, plan: SavePlan, draft: CheckinDraf
         prompt=prompt,
         claimed_museum_id=museum_id if plan.picked else None,
         participant_id=member.id,
+        after_last_round=plan.after_last_round,
     )
 
 

@@ -143,7 +143,7 @@ class SaveOutcome:
     checkin: CheckinView
     round: RoundView
     late: bool
-    """Answered on a round that had closed: saved in ``round`` (the next one)."""
+    """Answered on a round that had closed: saved in ``round`` (the next one, or the last)."""
     changed: bool
     newly_shared: bool
     friends_told: int = 0
@@ -152,6 +152,8 @@ class SaveOutcome:
     claimed_museum_id: int | None = None
     """The museum this answer picked anew for a person without one: coordinators are asked."""
     participant_id: int | None = None
+    after_last_round: bool = False
+    """Late, and no round follows: kept in the last round that closed (``round``), marked late."""
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from forum.polls.model import (
     PollAlreadyStartedError,
     PollNotFoundError,
     PollNotOpenError,
+    PollNotYetOpenError,
     PollStatus,
     create_poll,
     list_polls,
@@ -292,6 +293,8 @@ class PollService:
             self._require_member(actor, poll)
             if not poll.is_open:
                 raise PollNotOpenError(poll)
+            if poll.opens_at is not None and poll.opens_at > self._clock():
+                raise PollNotYetOpenError(poll)
             answers = validate_answers(poll, raw)
             voter = _voter(row.voter_key, poll, actor)
             response, respondents = await repo.response_and_count(
