@@ -38,6 +38,51 @@ MAX_FIELD = 128
 _UNSAFE = re.compile(r"[^\w.:;@/+=#-]")
 
 
+KNOWN_NAMES = frozenset(
+    {
+        "adaptiveCard/action",
+        "task/fetch",
+        "task/submit",
+        "actionableMessage/executeAction",
+        "fileConsent/invoke",
+        "healthCheck",
+        "handoff/action",
+        "application/search",
+        "config/fetch",
+        "config/submit",
+        "tab/fetch",
+        "tab/submit",
+        "signin/verifyState",
+        "signin/tokenExchange",
+        "signin/failure",
+        "composeExtension/query",
+        "composeExtension/queryLink",
+        "composeExtension/anonymousQueryLink",
+        "composeExtension/selectItem",
+        "composeExtension/submitAction",
+        "composeExtension/fetchTask",
+        "composeExtension/querySettingUrl",
+        "composeExtension/setting",
+        "composeExtension/onCardButtonClicked",
+        "application/vnd.microsoft.readReceipt",
+        "application/vnd.microsoft.meetingStart",
+        "application/vnd.microsoft.meetingEnd",
+        "application/vnd.microsoft.meetingParticipantJoin",
+        "application/vnd.microsoft.meetingParticipantLeave",
+    }
+)
+"""Invoke and event names Teams and the SDK define. Any other name is logged as ``other``: a name
+is free text a sender chooses, and a crafted one carried a script URL and an e-mail address into
+the log (fuzz corpus, seed 8)."""
+OTHER_NAME = "other"
+
+
+def _name(value: Any) -> str:
+    if value is None or value == "":
+        return "-"
+    return value if value in KNOWN_NAMES else OTHER_NAME
+
+
 def _field(value: Any) -> str:
     """A value from the activity, bounded and kept on one line (it is untrusted)."""
     if value is None or value == "":
@@ -67,7 +112,7 @@ class ActivityRecord:
         return cls(
             activity_id=_field(activity.id),
             type=_field(activity.type),
-            name=_field(activity.name),
+            name=_name(activity.name),
             conversation_type=_field(conversation.conversation_type if conversation is not None else None),
             tenant=_field(tenant),
         )

@@ -43,6 +43,19 @@ async def test_each_activity_logs_one_line_without_its_content(
     assert "@" not in everything and MATTI.name not in everything
 
 
+async def test_an_event_name_the_sender_made_up_is_logged_as_other(
+    driver: Driver, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A name is free text: a crafted one carried a script URL and an e-mail into the log."""
+    caplog.set_level(logging.INFO, logger=ACTIVITY_LOGGER)
+    activity = personal_message(driver.service_url, MATTI, "apua")
+    activity.update(type="event", name="javascript:alert(1) matti@example.org")
+    await driver.post(activity)
+    [record] = _lines(caplog)
+    assert record.fields["name"] == "other"  # type: ignore[attr-defined]
+    assert "javascript" not in record.getMessage() and "@" not in record.getMessage()
+
+
 async def test_a_failing_turn_is_logged_failed(driver: Driver, caplog: pytest.LogCaptureFixture) -> None:
     from tests.bot.observability.test_metrics import _add_failing_command
 
