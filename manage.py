@@ -22,6 +22,7 @@ from typing import Any
 
 from bot.app_package import DEFAULT_OUTPUT, AppPackageError, build_app_package
 from bot.settings import Settings, SettingsError
+from forum.checkins.programme_section import register_programme_section
 from forum.checkins.rounds import sync_rounds
 from forum.meetings.hooks import ProgrammeHooks
 from forum.meetings.programme import ImportReport, forum_for_import, import_programme
@@ -49,9 +50,10 @@ class _DryRunRollbackError(Exception):
 
 
 def programme_hooks() -> ProgrammeHooks:
-    """What follows the programme, as the running bot wires it: the check-in rounds."""
+    """What follows the programme, as the running bot wires it: the check-in rounds and their rules."""
     hooks = ProgrammeHooks()
     hooks.register("checkins", sync_rounds)
+    register_programme_section(hooks)
     return hooks
 
 
@@ -66,7 +68,8 @@ async def import_programme_command(settings: Settings, path: Path, team_id: str 
         sessions = create_session_factory(engine)
         async with sessions() as session:
             forum_id, forum_name = await forum_for_import(session, team_id)
-        programme = load_programme(path, default_time_zone=settings.timezone)
+        hooks = programme_hooks()
+        programme = load_programme(path, default_time_zone=settings.timezone, sections=hooks.section_readers)
         try:
             async with sessions() as session, session.begin():
                 report = await import_programme(
@@ -75,7 +78,7 @@ async def import_programme_command(settings: Settings, path: Path, team_id: str 
                     programme,
                     now=utcnow(),
                     quiet_default=settings.quiet_hours,
-                    hooks=programme_hooks(),
+                    hooks=hooks,
                 )
                 if dry_run:
                     raise _DryRunRollbackError(report)

@@ -128,7 +128,9 @@ class ForumBot(TeamsActivityHandler):
         if isinstance(activity.value, dict) and not (activity.text or "").strip():
             await self.card_actions.handle_submit(turn_context, turn, activity.value)
             return
-        text = TurnContext.remove_recipient_mention(activity) if activity.entities and activity.text else activity.text
+        mentioned = activity.entities and activity.text and activity.recipient is not None and activity.recipient.id
+        # The SDK's mention removal reads recipient.id: an activity without one keeps its text as is.
+        text = TurnContext.remove_recipient_mention(activity) if mentioned else activity.text
         if not (text or "").strip():
             return
         for interceptor in self._interceptors:

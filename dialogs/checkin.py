@@ -327,7 +327,11 @@ class CheckinDialog:
             logger.info("typed check-in refused: %s", type(exc).__name__)
             await step.context.send_activity(tr(turn.locale, "checkin.dialog.failed"))
         else:
-            key = "checkin.dialog.saved_late" if outcome.late else "checkin.dialog.saved"
+            key = "checkin.dialog.saved"
+            if outcome.after_last_round:
+                key = "checkin.saved_late_last"
+            elif outcome.late:
+                key = "checkin.dialog.saved_late"
             await step.context.send_activity(tr(turn.locale, key))
             self._kick()  # a shared answer may have queued the critical friends' messages
         return await step.end_dialog()

@@ -88,7 +88,9 @@ class CheckinButtons(CheckinReplies):
 
     async def _saved_card(self, turn: TurnInfo, outcome: SaveOutcome) -> Element:
         note = tr(turn.locale, "checkin.saved")
-        if outcome.late:
+        if outcome.after_last_round:
+            note = tr(turn.locale, "checkin.saved_late_last")
+        elif outcome.late:
             note = tr(
                 turn.locale,
                 "checkin.saved_late",

@@ -21,6 +21,7 @@ from cards.checkins.overview import overview_card
 from cards.checkins.projects import project_card
 from cards.checkins.prompt import no_round_card, prompt_card
 from cards.help import CommandHelp
+from forum.checkins.calendar import RoundPolicy
 from forum.checkins.model import NoMuseumError, NotMemberError, UnknownMuseumError
 from forum.i18n import N_, format_day, tr
 
@@ -30,6 +31,7 @@ MAX_ARGUMENT = 300
 """Longer than any museum name: the rest of a pasted text is not a name."""
 TYPE_WORDS = frozenset({"teksti", "kirjoittamalla", "chat", "text", "typing", "skriv", "skriva"})
 OFF_WORDS = frozenset({"pois", "off", "av", "ei", "no", "nej"})
+JULY = 7
 PAIR_SEPARATORS = re.compile(r"\s+(?:ja|och|and|&|\+|/|-)\s+|\s*[,;/+&]\s*", re.IGNORECASE)
 
 
@@ -57,6 +59,20 @@ CHECKIN_COMMANDS: tuple[CommandSpec, ...] = (
             "laget oppna",
             "incheckning öppna",
             "incheckning oppna",
+        ),
+        coordinators_only=True,
+    ),
+    _spec(
+        "checkin_settings",
+        (
+            "kuulumiset asetukset",
+            "kuulumisten asetukset",
+            "checkin settings",
+            "check-in settings",
+            "läget inställningar",
+            "laget installningar",
+            "incheckning inställningar",
+            "incheckning installningar",
         ),
         coordinators_only=True,
     ),
@@ -90,6 +106,31 @@ def split_pair(argument: str) -> tuple[str, str] | None:
     if len(words) == 2:
         return words[0], words[1]
     return None
+
+
+def offset_text(offset: str, locale: str) -> str:
+    """``"50%"`` → "50 % of the time between the meetings", ``"7d"`` → "7 days before the next meeting"."""
+    value = offset.strip().lower()
+    if value.endswith("%"):
+        return tr(locale, "checkin.rules.offset_share", share=value[:-1])
+    return tr(locale, "checkin.rules.offset_days", days=value[:-1])
+
+
+def rules_text(policy: RoundPolicy, locale: str) -> str:
+    """A few lines: the rounds between two meetings, the nudges, holidays and July, how to change them."""
+    offsets = "; ".join(offset_text(offset, locale) for offset in policy.offsets)
+    lines = [
+        f"**{tr(locale, 'checkin.rules.title')}**",
+        tr(locale, "checkin.rules.rounds", count=len(policy.offsets), offsets=offsets),
+        tr(locale, "checkin.rules.nudges", days=policy.nudge_after_days, max=policy.max_nudges),
+        tr(locale, N_("checkin.rules.holidays_skipped") if policy.skip_holidays else N_("checkin.rules.holidays_open")),
+        tr(
+            locale,
+            N_("checkin.rules.july_skipped") if JULY in policy.blocked_months else N_("checkin.rules.july_open"),
+        ),
+        tr(locale, "checkin.rules.how_to_change"),
+    ]
+    return "\n\n".join(lines)
 
 
 class CheckinCommands(CheckinReplies):
@@ -155,6 +196,13 @@ class CheckinCommands(CheckinReplies):
             await turn_context.send_activity(tr(turn.locale, "checkin.open.done", closes=closes))
         else:
             await turn_context.send_activity(tr(turn.locale, "checkin.open.already", closes=closes))
+
+    async def settings(self, turn_context: TurnContext, turn: TurnInfo, _argument: str) -> None:
+        """The forum's round rules in words, so coordinators can check what the file set."""
+        forum_id = await self._forum(turn_context, turn)
+        if forum_id is None:
+            return
+        await turn_context.send_activity(rules_text(await self.service.rules(turn.actor, forum_id), turn.locale))
 
     async def overview(self, turn_context: TurnContext, turn: TurnInfo, _argument: str) -> None:
         forum_id = await self._forum(turn_context, turn)

@@ -33,6 +33,7 @@ from cards.checkins.actions import (
 from cards.checkins.activities import CheckinCards
 from forum.checkins.messages import checkin_renderers
 from forum.checkins.personal_data import CheckinsData
+from forum.checkins.programme_section import register_programme_section
 from forum.checkins.rounds import checkin_job_handlers, sync_rounds
 from forum.checkins.service import CheckinService
 
@@ -96,6 +97,7 @@ def register_checkin_features(bot: ForumBot, delivery: Delivery, parts: CheckinF
     commands = CheckinCommands(parts)
     bot.register_command("checkin", commands.checkin)
     bot.register_command("checkin_open", commands.open_round)
+    bot.register_command("checkin_settings", commands.settings)
     bot.register_command("overview", commands.overview)
     bot.register_command("mute", commands.mute)
     bot.register_command("pair", commands.pair)
@@ -132,6 +134,7 @@ async def checkins_context(app: web.Application) -> AsyncIterator[None]:
     register_checkin_features(bot, delivery, parts)
     bot.register_interceptor(dialog.intercept)
     app[MEETINGS].hooks.register("checkins", sync_rounds)
+    register_programme_section(app[MEETINGS].hooks)
     app[BOT].personal_data.register(CheckinsData())
     for table, reason in NO_PERSONAL_DATA.items():
         app[BOT].personal_data.declare_no_personal_data(table, reason)

@@ -77,7 +77,7 @@ async def privacy_context(app: web.Application) -> AsyncIterator[None]:
     registry = app[BOT].personal_data
     declare_people_tables(registry)
     service = PrivacyService(database.sessions, registry, app[SIGNER])
-    commands = PrivacyCommands(service, settings)
+    commands = PrivacyCommands(service, settings, kick=app[DELIVERY].kick)
     register_privacy_features(app[BOT].bot, app[DELIVERY].jobs, registry, commands, settings)
     # Forums registered before retention existed get their first daily run now.
     async with database.sessions() as session, session.begin():

@@ -44,8 +44,11 @@ class PrivacyCommands:
         settings: Settings,
         *,
         clock: Callable[[], datetime] = utcnow,
+        kick: Callable[[], None] | None = None,
     ) -> None:
         self._service = service
+        self._kick = kick
+        # sends what erasure queued (an open poll's recounted card) now, not at the next tick
         self._settings = settings
         self._base = settings.public_base_url.rstrip("/")
         self._clock = clock
@@ -102,9 +105,15 @@ class PrivacyCommands:
             raise BadCardData(N_("unknown.hint"))
         if person_id == turn.actor.person.id:
             await self._service.forget_me(turn.actor)
+            self._kick_delivery()
             return forget_done_card(turn.locale)
         forgotten = await self._service.forget_member(turn.actor, person_id)
+        self._kick_delivery()
         return forget_done_card(turn.locale, name=forgotten.name)
+
+    def _kick_delivery(self) -> None:
+        if self._kick is not None:
+            self._kick()
 
     async def cancel_forget(
         self, _turn_context: TurnContext, turn: TurnInfo, _data: dict[str, Any]

@@ -19,8 +19,15 @@ from bot.turn import TurnInfo
 from cards.elements import Element
 from cards.polls.actions import answers_in, poll_id_of
 from cards.polls.card import PollCardView, discarded_card, poll_card, preview_card
-from forum.i18n import N_, tr
-from forum.polls.model import InvalidAnswersError, NotPollMemberError, Poll, PollNotFoundError, PollNotOpenError
+from forum.i18n import N_, format_when, tr
+from forum.polls.model import (
+    InvalidAnswersError,
+    NotPollMemberError,
+    Poll,
+    PollNotFoundError,
+    PollNotOpenError,
+    PollNotYetOpenError,
+)
 from forum.polls.service import PollChannelMissingError
 
 logger = logging.getLogger(__name__)
@@ -47,6 +54,10 @@ class PollButtons(PollReplies):
         except PollNotFoundError:
             await turn_context.send_activity(tr(turn.locale, "poll.gone"))
             return None
+        except PollNotYetOpenError as exc:
+            assert exc.poll.opens_at is not None
+            when = format_when(exc.poll.opens_at, turn.locale, turn.time_zone)
+            return await self._refused(turn_context, turn, exc.poll, tr(turn.locale, "poll.refused.not_yet", when=when))
         except PollNotOpenError as exc:
             return await self._refused(turn_context, turn, exc.poll, tr(turn.locale, "poll.refused.closed"))
         except InvalidAnswersError as exc:

@@ -1,7 +1,10 @@
 """A check-in answer: the values as typed, checked, and saved as one record per (round, person).
 
 Why the late rule: a prompt answered after its round closed is not lost and not squeezed
-into a closed round; it goes to the next round and the person is told so. Why a savepoint
+into a closed round; it goes to the next round and the person is told so. After the
+programme's last round there is no next one, and dropping the answer would lose what the
+person took the time to write: it stays in the last round, marked late, and the person is
+told that instead. Why a savepoint
 on insert: a double click (or a card and a dialog at once) arrives as two turns, and the
 unique (round, participant) constraint makes the second one an update of the first.
 """
@@ -32,7 +35,7 @@ from forum.checkins.model import (
     StaleExperimentError,
     parse_status,
 )
-from forum.checkins.rounds import current_or_next_round, round_view
+from forum.checkins.rounds import current_or_next_round, last_closed_round, round_view
 from forum.i18n import N_
 from storage import meeting_repository as meetings_repo
 from storage import roster_repository as roster_repo
@@ -218,9 +221,16 @@ async def save_checkin(
     target = await repo.round_by_id(session, draft.round_id) if draft.round_id is not None else None
     if target is not None and (target.forum_id != forum_id or target.cancelled):
         target = None
+    after_last_round = False
     if target is None or target.closes_at <= now or target.opened_at is None:
         late = target is not None and target.closes_at <= now
-        target = await current_or_next_round(session, forum_id, now)
+        try:
+            target = await current_or_next_round(session, forum_id, now)
+        except NoRoundError:
+            if target is None or not late:
+                raise
+            target = await last_closed_round(session, forum_id, now) or target
+            after_last_round = True
     experiment = await _experiment(session, member, museum_id, draft)
     row = await repo.checkin_of(session, target.id, member.id)
     created = row is None
@@ -245,7 +255,14 @@ async def save_checkin(
     await session.flush()
     logger.info("check-in %s saved in round %s (created=%s late=%s)", row.id, target.id, created, late)
     view = await checkin_view(session, row)
-    return SaveOutcome(view, await numbered_round(session, target), late, changed, row.shared and not was_shared)
+    return SaveOutcome(
+        view,
+        await numbered_round(session, target),
+        late,
+        changed,
+        row.shared and not was_shared,
+        after_last_round=after_last_round,
+    )
 
 
 async def checkin_view(session: AsyncSession, row: CheckinRow, *, with_replies: bool = False) -> CheckinView:

@@ -73,6 +73,20 @@ def parse_offset(offset: str, gap_start: datetime, next_start: datetime) -> date
     raise OffsetError(offset)
 
 
+MAX_OFFSET_DAYS = 120
+"""An ``Nd`` offset further than this is a typo, not a plan (meetings are months apart)."""
+
+
+def is_valid_offset(offset: str) -> bool:
+    """``"N%"`` with N from 1 to 99, or ``"Nd"`` with N from 1 to ``MAX_OFFSET_DAYS``: what a file may say."""
+    value = offset.strip().lower()
+    if value.endswith("%") and value[:-1].isdigit():
+        return 0 < int(value[:-1]) < 100
+    if value.endswith("d") and value[:-1].isdigit():
+        return 0 < int(value[:-1]) <= MAX_OFFSET_DAYS
+    return False
+
+
 def is_blocked(day: date, policy: RoundPolicy) -> bool:
     return day.month in policy.blocked_months or (policy.skip_holidays and is_holiday(day))
 

@@ -143,12 +143,14 @@ class SaveOutcome:
     checkin: CheckinView
     round: RoundView
     late: bool
-    """Answered on a round that had closed: saved in ``round`` (the next one)."""
+    """Answered on a round that had closed: saved in ``round`` (the next one, or the last)."""
     changed: bool
     newly_shared: bool
     friends_told: int = 0
     prompt: PromptView | None = None
     """The person's prompt as it is after the save (read in the same transaction)."""
+    after_last_round: bool = False
+    """Late, and no round follows: kept in the last round that closed (``round``), marked late."""
 
 
 @dataclass(frozen=True)

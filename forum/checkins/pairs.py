@@ -10,9 +10,10 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.checkins.model import UnknownMuseumError
+from forum.checkins.rounds import settings_row
 from storage import roster_repository as roster_repo
 from storage.checkins import repository as repo
-from storage.checkins.models import CheckinPairRow, CheckinSettingsRow
+from storage.checkins.models import CheckinPairRow
 from storage.models import MuseumRow
 
 Pair = tuple[str, str]
@@ -73,18 +74,7 @@ def rotation_pairs(ids: list[int], turn: int) -> list[tuple[int, int]]:
 
 
 async def rotate(session: AsyncSession, forum_id: int) -> list[Pair]:
-    settings = await repo.settings_of(session, forum_id)
-    if settings is None:
-        settings = CheckinSettingsRow(
-            forum_id=forum_id,
-            round_offsets=[],
-            nudge_after_days=3,
-            max_nudges=2,
-            skip_holidays=True,
-            blocked_months=[7],
-            pair_rotation=0,
-        )
-        session.add(settings)
+    settings = await settings_row(session, forum_id)
     settings.pair_rotation = (settings.pair_rotation or 0) + 1
     museums = list(await roster_repo.museums_of(session, forum_id))
     names = {m.id: m.name for m in museums}

@@ -62,6 +62,24 @@ def policy_of(row: CheckinSettingsRow | None) -> RoundPolicy:
     )
 
 
+async def settings_row(session: AsyncSession, forum_id: int) -> CheckinSettingsRow:
+    """The forum's rules row, made with the defaults when the forum has none yet (to be changed)."""
+    row = await repo.settings_of(session, forum_id)
+    if row is None:
+        defaults = RoundPolicy()
+        row = CheckinSettingsRow(
+            forum_id=forum_id,
+            round_offsets=list(defaults.offsets),
+            nudge_after_days=defaults.nudge_after_days,
+            max_nudges=defaults.max_nudges,
+            skip_holidays=defaults.skip_holidays,
+            blocked_months=sorted(defaults.blocked_months),
+            pair_rotation=0,
+        )
+        session.add(row)
+    return row
+
+
 def round_view(row: CheckinRoundRow, meeting_number: int | None = None) -> RoundView:
     return RoundView(
         id=row.id,
@@ -279,6 +297,16 @@ async def current_or_next_round(session: AsyncSession, forum_id: int, now: datet
     if upcoming is None:
         raise NoRoundError(forum_id)
     return upcoming
+
+
+async def last_closed_round(session: AsyncSession, forum_id: int, now: datetime) -> CheckinRoundRow | None:
+    """The round that closed last: where a late answer stays when no round follows it.
+
+    Only asked for on that rare path (after the programme's last meeting), so it reads the
+    forum's rounds rather than adding a query of its own.
+    """
+    closed = [r for r in await repo.rounds_of(session, forum_id) if r.opened_at is not None and r.closes_at <= now]
+    return max(closed, key=lambda r: (r.closes_at, r.id)) if closed else None
 
 
 # --- job handlers ------------------------------------------------------------------

@@ -28,6 +28,7 @@ from forum.checkins.answers import (
     save_checkin,
     validate,
 )
+from forum.checkins.calendar import RoundPolicy
 from forum.checkins.digest import museum_digest
 from forum.checkins.messages import (
     CHECKIN_ID,
@@ -60,6 +61,7 @@ from forum.checkins.rounds import (
     current_or_next_round,
     digest_card_key,
     open_round_now,
+    policy_of,
     sync_rounds,
 )
 from forum.delivery.intents import enqueue_card_update, enqueue_intent
@@ -279,6 +281,12 @@ class CheckinService:
         await self._write(work)
 
     # --- reading --------------------------------------------------------
+
+    async def rules(self, actor: Actor, forum_id: int) -> RoundPolicy:
+        """The forum's round rules as the rounds are planned with them (defaults where unset)."""
+        self.require_coordinator(actor, forum_id)
+        async with self._sessions() as session:
+            return policy_of(await repo.settings_of(session, forum_id))
 
     async def overview(self, actor: Actor, forum_id: int) -> Overview:
         self.require_coordinator(actor, forum_id)

@@ -127,6 +127,7 @@ async def import_programme(
                 )
     if problems:
         raise ProgrammeError(problems)
+    await hooks.write_sections(session, forum_id, programme.sections)
     await hooks.programme_changed(session, forum_id, now)
     report.not_in_file = [
         row.number for row in await meetings_repo.meetings_of(session, forum_id) if row.number not in in_file

@@ -6,14 +6,20 @@ Nothing here touches the database; ``forum/programme.py`` imports the result.
 
 Times without an offset (``2025-02-12T10:00``) are wall-clock times in the
 forum's time zone; dates and times with an offset are taken as they are.
+
+Why section readers: a wing built on the meetings (the check-ins' ``[checkins]`` rules) has
+its own table in the same file, checked with everything else so the coordinator gets one
+list of problems; but this module must not import that wing, so the caller passes the
+readers in (``ProgrammeHooks.section_readers``) and the values come back in
+``Programme.sections`` for the import to hand to the wing again.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -84,6 +90,14 @@ class Programme:
     quiet_hours: str | None = None
     """``"20:00-08:00"`` or ``"none"``, checked; None: not in the file (the forum keeps its own)."""
     quiet_weekends: bool | None = None
+    sections: Mapping[str, object] = field(default_factory=dict)
+    """Other wings' tables (``"checkins"``), as their readers returned them."""
+
+
+LineOf = Callable[[str], "int | None"]
+"""The line of a key in a section's table (the table's header when the key is not there)."""
+SectionReader = Callable[[Mapping[str, Any], LineOf], tuple[object, list["ProgrammeProblem"]]]
+"""Reads and checks one ``[name]`` table: its value and every problem found (an empty list: fine)."""
 
 
 _TABLE_HEADER = re.compile(r"^\s*\[\[?\s*(\w+)\s*\]\]?\s*(#.*)?$")
@@ -142,17 +156,27 @@ class _Reader:
         return None
 
 
-def parse_programme(text: str, *, default_time_zone: str = "Europe/Helsinki") -> Programme:
-    """Read and check a programme file; raises ``ProgrammeError`` with every problem found."""
+def parse_programme(
+    text: str,
+    *,
+    default_time_zone: str = "Europe/Helsinki",
+    sections: Mapping[str, SectionReader] | None = None,
+) -> Programme:
+    """Read and check a programme file; raises ``ProgrammeError`` with every problem found.
+
+    ``sections`` reads the other wings' tables; a table no reader knows is a problem.
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ProgrammeError(
             [ProgrammeProblem(getattr(exc, "lineno", None), "file", f"not valid TOML: {exc}")]
         ) from exc
+    readers = dict(sections or {})
     reader = _Reader(text, default_time_zone)
-    for key in sorted(set(data) - TOP_KEYS):
-        reader.problem(None, "file", f"unknown section {key!r} (expected forum, museums, meetings)")
+    known = [*sorted(TOP_KEYS), *sorted(readers)]
+    for key in sorted(set(data) - TOP_KEYS - set(readers)):
+        reader.problem(None, "file", f"unknown section {key!r} (expected {', '.join(known)})")
 
     settings = data.get("forum", {})
     time_zone, locale, offsets = _forum_settings(reader, settings, default_time_zone)
@@ -161,17 +185,52 @@ def parse_programme(text: str, *, default_time_zone: str = "Europe/Helsinki") ->
     quiet_hours, quiet_weekends = _quiet_settings(reader, settings)
     museums = _museums(reader, data.get("museums", []))
     meetings = _meetings(reader, data.get("meetings", []), museums)
+    read_sections = _sections(reader, data, readers)
     if reader.problems:
         raise ProgrammeError(reader.problems)
-    return Programme(time_zone, locale, offsets, tuple(museums), tuple(meetings), quiet_hours, quiet_weekends)
+    return Programme(
+        time_zone,
+        locale,
+        offsets,
+        tuple(museums),
+        tuple(meetings),
+        quiet_hours,
+        quiet_weekends,
+        sections=read_sections,
+    )
 
 
-def load_programme(path: Path, *, default_time_zone: str = "Europe/Helsinki") -> Programme:
+def load_programme(
+    path: Path, *, default_time_zone: str = "Europe/Helsinki", sections: Mapping[str, SectionReader] | None = None
+) -> Programme:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ProgrammeError([ProgrammeProblem(None, str(path), f"cannot read the file: {exc}")]) from exc
-    return parse_programme(text, default_time_zone=default_time_zone)
+    return parse_programme(text, default_time_zone=default_time_zone, sections=sections)
+
+
+def _sections(reader: _Reader, data: Mapping[str, Any], readers: Mapping[str, SectionReader]) -> dict[str, object]:
+    """The other wings' tables present in the file, each read by its wing's reader."""
+    result: dict[str, object] = {}
+    for name, read in readers.items():
+        if name not in data:
+            continue
+        spans = _table_lines(reader.text, name)
+        span = spans[0] if spans else None
+        raw = data[name]
+        if not isinstance(raw, dict):
+            reader.problem(span[0] if span else None, f"[{name}]", "must be a table")
+            continue
+
+        def line_of(key: str, span: tuple[int, int] | None = span) -> int | None:
+            return _field_line(reader.text, span, key)
+
+        value, problems = read(raw, line_of)
+        reader.problems.extend(problems)
+        if not problems:
+            result[name] = value
+    return result
 
 
 def _forum_settings(

@@ -67,6 +67,7 @@ class PeopleData:
             "preferred_locale",
             "last_seen_locale",
             "personal_reference",
+            "typed_dialog",
         ),
         "participant": ("person_id", "museum_id", "role", "active", "left_at"),
         "bot_state": ("key", "document"),
@@ -92,6 +93,7 @@ class PeopleData:
                 "preferred_locale": person.preferred_locale,
                 "last_seen_locale": person.last_seen_locale,
                 "personal_chat": person.personal_reference,
+                "typed_checkin_in_progress": person.typed_dialog,
                 "first_seen_at": iso(person.created_at),
             },
             "memberships": [

@@ -96,6 +96,11 @@ class PollNotOpenError(Exception):
         self.poll = poll
 
 
+class PollNotYetOpenError(PollNotOpenError):
+    """An answer before the poll's ``opens_at``: its card waits for that time, so an answer now
+    came from a stale card or a crafted invoke; refused like a closed poll's, nothing stored."""
+
+
 class PollAlreadyStartedError(PollNotOpenError):
     """``poll start`` on a poll already open or closed."""
 

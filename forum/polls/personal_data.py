@@ -2,7 +2,8 @@
 
 A named poll's response names its participant: exported, erased. An *open* anonymous poll's
 response is found through the person's voter hash (the poll's key still exists): exported and
-erased the same way. Once an anonymous poll has closed, its answers are nobody's any more —
+erased the same way, and the open poll's channel card is queued for an update so its "N
+answered" count drops with the erased answer. Once an anonymous poll has closed, its answers are nobody's any more —
 no key, no hash, no id, no time — so they cannot be found for anyone and stay in the results.
 """
 
@@ -13,9 +14,12 @@ from collections.abc import Mapping
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from forum.delivery.intents import enqueue_card_update
+from forum.delivery.outbox import UnknownTargetError
 from forum.i18n import N_
 from forum.people.personal_data import Description, ExportSection, Line
 from forum.polls.definition import text_in
+from forum.polls.messages import PURPOSE_CARD_UPDATE
 from forum.polls.model import load_poll
 from forum.polls.service import voter_hash
 from storage.polls import repository as repo
@@ -73,5 +77,24 @@ class PollsData:
         return ExportSection({"poll_answers": entries}, tuple(lines) or (Line(N_("mydata.polls.none")),))
 
     async def erase(self, session: AsyncSession, person_id: int) -> dict[str, int]:
-        ids = [response.id for response, _ in await self._responses(session, person_id)]
-        return {"poll_response": await repo.delete_responses(session, ids)}
+        responses = [response for response, _ in await self._responses(session, person_id)]
+        erased = await repo.delete_responses(session, [response.id for response in responses])
+        for poll_id in sorted({response.poll_id for response in responses}):
+            await _recount_card(session, poll_id)
+        return {"poll_response": erased}
+
+
+async def _recount_card(session: AsyncSession, poll_id: int) -> None:
+    """An open poll's channel card shows how many answered: have it re-rendered with one less.
+
+    The poll wing's own card-update intent (coalesced with the answers' updates), rendered at
+    send time from the count then, so it never names who left. A closed poll's card shows no
+    live count, and a card that reached nobody has nothing to update.
+    """
+    row = await repo.poll_by_id(session, poll_id)
+    if row is None or row.status != "open" or not row.card_key:
+        return
+    try:
+        await enqueue_card_update(session, card_key=row.card_key, purpose=PURPOSE_CARD_UPDATE)
+    except UnknownTargetError:
+        logger.info("poll %s: its card was never queued, no count to update", poll_id)

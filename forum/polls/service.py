@@ -34,6 +34,7 @@ from forum.polls.model import (
     PollAlreadyStartedError,
     PollNotFoundError,
     PollNotOpenError,
+    PollNotYetOpenError,
     PollStatus,
     create_poll,
     list_polls,
@@ -289,6 +290,8 @@ class PollService:
             self._require_member(actor, poll)
             if not poll.is_open:
                 raise PollNotOpenError(poll)
+            if poll.opens_at is not None and poll.opens_at > self._clock():
+                raise PollNotYetOpenError(poll)
             answers = validate_answers(poll, raw)
             voter = _voter(row.voter_key, poll, actor)
             response = await repo.response_of(session, poll.id, voter_hash=voter[0], participant_id=voter[1])

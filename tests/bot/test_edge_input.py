@@ -27,6 +27,7 @@ from tests.support.activities import (
     card_execute,
     card_submit,
     channel_message,
+    group_chat_message,
     personal_message,
 )
 from tests.support.driver import Driver
@@ -130,6 +131,14 @@ async def test_a_channel_mention_without_text_is_ignored(failed_turns: FailedTur
     assert (await driver.post(activity))[0] in (200, 201)
     activity["entities"] = [5]  # not even an entity: not an activity
     assert (await driver.post(activity))[0] == 400
+    # A mention whose text is not a string (fuzz case 294), and one without a recipient (3639).
+    mention = {"type": "mention", "text": -(10**30), "mentioned": {"id": "28:foorumibotti", "name": "Foorumibotti"}}
+    activity["entities"] = [mention]
+    assert (await driver.post(activity))[0] in (200, 201)
+    for without_recipient in (activity, group_chat_message(driver.service_url, MATTI, "<at>Foorumibotti</at> apua")):
+        without_recipient["entities"] = [{**mention, "text": "<at>Foorumibotti</at>"}]
+        without_recipient.pop("recipient", None)
+        assert (await driver.post(without_recipient))[0] in (200, 201)
     assert not failed_turns
 
 

@@ -87,6 +87,7 @@ COMMAND_TABLE: dict[str, tuple[str, dict[str, str]]] = {
     # The check-ins wing (issue 11): no round is open in this world, no museum is paired.
     "checkin": ("", {PARTICIPANT: OK, COORDINATOR: OK, OUTSIDE: REFUSED}),
     "checkin_open": ("", coordinators()),
+    "checkin_settings": ("", coordinators()),
     "overview": ("", coordinators()),
     "mute": ("", {PARTICIPANT: OK, COORDINATOR: OK, OUTSIDE: REFUSED}),
     "pair": ("Museo A ja Museo B", coordinators()),

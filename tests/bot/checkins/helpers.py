@@ -63,13 +63,14 @@ async def seed(driver: Driver, text: str | None = None, *, install: bool = True)
     app = driver.client.server.app
     found = await app[BOT].roster.forum_for_team(TEAM_ID)
     assert found is not None
+    hooks = app[MEETINGS].hooks
     async with app[DATABASE].sessions() as session, session.begin():
         await import_programme(
             session,
             found.id,
-            parse_programme(text or programme(future_day(3))),
+            parse_programme(text or programme(future_day(3)), sections=hooks.section_readers),
             now=datetime.now(UTC),
-            hooks=app[MEETINGS].hooks,
+            hooks=hooks,
         )
     return found.id
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from app import create_app
 from bot.components import DATABASE
 from storage.models import PersonRow
-from tests.bot.checkins.helpers import checkins, seed, settle
+from tests.bot.checkins.helpers import checkins, rounds, run_jobs, seed, settle, virtual_clock
 from tests.support.activities import ERIK, KAISA, LIISA, User, personal_message
 from tests.support.driver import Driver
 from tests.support.fake_connector import FakeConnector
@@ -120,3 +121,21 @@ async def test_a_restart_in_the_middle_of_the_dialog_loses_nothing(
         assert any("Tallennettu" in r for r in await say(driver, LIISA, "ei"))
         [row] = await checkins(driver)
         assert (row.status, row.tried, row.shared) == ("done", "Teimme.", False)
+
+
+async def test_a_typed_answer_finished_after_the_last_round_is_kept_late_and_said_so(driver: Driver) -> None:
+    await opened(driver)
+    await say(driver, LIISA, "kuulumiset teksti")
+    for answer in ("1", "Perhesunnuntait", "käynnissä", "Kokeilimme.", "Opimme.", "-"):
+        await say(driver, LIISA, answer)
+    # The planned rounds open and close meanwhile; Liisa finishes only after the last one closed.
+    planned = [r for r in await rounds(driver) if not r.manual]
+    clock = virtual_clock(planned[0].opens_at)
+    for moment in (planned[0].opens_at, planned[-1].opens_at, planned[-1].closes_at + timedelta(hours=1)):
+        clock.now = moment
+        await run_jobs(driver, clock)
+    last = max(planned, key=lambda r: r.closes_at)
+    done = await say(driver, LIISA, "kyllä")
+    assert any("viimeiselle kierrokselle" in r for r in done), done
+    [row] = await checkins(driver)
+    assert row.round_id == last.id and row.late and row.learned == "Opimme."

@@ -112,3 +112,30 @@ async def test_museums_silent_two_rounds_are_flagged_to_coordinators_once(driver
     flagged = {all_text(c) for r in driver.connector.sent for c in r.cards if "Hiljainen museo" in all_text(c)}
     assert len(flagged) == 2  # Ateneum and Amos Rex, each once; Tampere answered
     assert not any("Tampereen museot" in text for text in flagged)
+
+
+async def test_a_late_answer_after_the_last_round_stays_in_it_marked_late(driver: Driver) -> None:
+    await seed(driver)
+    first, second = await rounds(driver)
+    clock = virtual_clock(first.opens_at)
+    await run_jobs(driver, clock)
+    clock.now = second.opens_at + timedelta(minutes=1)
+    await run_jobs(driver, clock)
+    await press(driver, LIISA, "checkin.save", answer(second.id, learned="Ajoissa."))
+
+    # the programme's last meeting has started: no round comes after the second one
+    clock.now = second.closes_at + timedelta(days=2)
+    await run_jobs(driver, clock)
+    card = await press(driver, ERIK, "checkin.save", answer(second.id, learned="Myöhässä mutta tallessa."))
+    assert card is not None
+    text = all_text(card)
+    assert "viimeiselle kierrokselle" in text and "seuraavalle" not in text
+    kept = {row.learned: row for row in await checkins(driver)}
+    late = kept["Myöhässä mutta tallessa."]
+    assert late.round_id == second.id and late.late
+    assert not kept["Ajoissa."].late
+    # an edit of the late answer stays one record in that round, still late
+    await press(driver, ERIK, "checkin.save", answer(second.id, learned="Muokattu myöhässä."))
+    edited = [row for row in await checkins(driver) if row.round_id == second.id]
+    assert sorted(row.learned for row in edited) == ["Ajoissa.", "Muokattu myöhässä."]
+    assert all(row.late == (row.learned != "Ajoissa.") for row in edited)

@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from forum.checkins.calendar import RoundPolicy
+from forum.checkins.programme_section import CheckinRules
 from forum.meetings.programme import import_programme
 from forum.meetings.programme_file import ProgrammeError, load_programme, parse_programme
 from forum.meetings.service import MeetingService
+from manage import programme_hooks
 from storage import roster_repository
 from storage.models import ForumRow
 from tests.forum.meetings.fixtures import HELSINKI, NOW, START, Sessions, claim_rendered, jobs, outbox, programme, seed
@@ -19,7 +22,7 @@ SHIPPED = Path(__file__).resolve().parents[3] / "programme" / "2024-2025.toml"
 
 
 def test_the_shipped_programme_has_the_seven_meetings_in_finnish() -> None:
-    loaded = load_programme(SHIPPED)
+    loaded = load_programme(SHIPPED, sections=programme_hooks().section_readers)
     assert [m.draft.number for m in loaded.meetings] == [1, 2, 3, 4, 5, 6, 7]
     months = [m.draft.starts_at.astimezone(HELSINKI).strftime("%Y-%m") for m in loaded.meetings]
     assert months == ["2024-04", "2024-06", "2024-09", "2024-11", "2025-02", "2025-04", "2025-06"]
@@ -27,6 +30,11 @@ def test_the_shipped_programme_has_the_seven_meetings_in_finnish() -> None:
     assert loaded.reminder_offsets_hours == (168, 24)
     assert "ILLUSTRATIVE" in SHIPPED.read_text(encoding="utf-8")
     assert {m.draft.host_museum for m in loaded.meetings} <= {museum.name for museum in loaded.museums}
+    # its [checkins] example says what the defaults are
+    defaults = RoundPolicy()
+    assert loaded.sections["checkins"] == CheckinRules(
+        defaults.offsets, defaults.nudge_after_days, defaults.skip_holidays, 7 in defaults.blocked_months
+    )
 
 
 def problems_of(text: str) -> list[str]:
@@ -134,6 +142,8 @@ async def test_import_links_people_to_their_museum_and_lists_strangers(sessions:
 async def test_the_shipped_programme_imports_as_history_without_jobs(sessions: Sessions) -> None:
     seeded = await seed(sessions, text="[forum]\n")
     async with sessions() as session, session.begin():
-        report = await import_programme(session, seeded.forum_id, load_programme(SHIPPED), now=NOW)
+        hooks = programme_hooks()
+        shipped = load_programme(SHIPPED, sections=hooks.section_readers)
+        report = await import_programme(session, seeded.forum_id, shipped, now=NOW, hooks=hooks)
     assert report.created == [1, 2, 3, 4, 5, 6, 7] and len(report.museums_added) == 7
     assert await jobs(sessions) == {}  # all in the past: nothing to remind of
