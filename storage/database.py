@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 WAL_ATTEMPTS = 10
 SQLITE_BUSY_TIMEOUT_MS = 5000
 """How long SQLite waits for the write lock before saying busy (then ``write_transaction`` retries)."""
+POSTGRES_POOL_SIZE = 5
+POSTGRES_MAX_OVERFLOW = 5
 
 
 def is_sqlite(url: str) -> bool:
@@ -88,7 +90,14 @@ def create_engine(url: str) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
         event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
         return engine
-    return create_async_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, hide_parameters=True)
+    # No ``pool_pre_ping``: it cost a round trip (several ms on a loaded machine) at every
+    # checkout, three times per RSVP. A connection the server dropped fails its first
+    # statement instead; SQLAlchemy then invalidates the whole pool (every older
+    # connection is replaced at its next checkout) and ``write_transaction`` runs the
+    # unit again on a fresh connection (``storage.transactions.is_retryable``).
+    return create_async_engine(
+        url, pool_size=POSTGRES_POOL_SIZE, max_overflow=POSTGRES_MAX_OVERFLOW, hide_parameters=True
+    )
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

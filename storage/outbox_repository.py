@@ -90,8 +90,13 @@ _ANY_UPDATE = aliased(Outbox, name="any_update")
 async def card_state(session: AsyncSession, card_key: str) -> CardState | None:
     """The card's row, its update still waiting (if any) and how many updates it ever had.
 
-    On PostgreSQL the card's row is locked (``FOR UPDATE``), so updates of one
-    card are decided one after another.
+    Not locked (no ``FOR UPDATE``): every RSVP and vote reads this, and a row lock
+    held to the end of the turn's transaction made concurrent presses of one card
+    queue one after another on PostgreSQL (``bench/inbound.py``). Two turns that
+    both see no waiting update insert the same next update key; the unique key
+    lets one win, and ``forum.delivery.intents.request_card_update`` has the other
+    decide again with fresh, locked reads. The lock never ordered the subqueries
+    either: they read the statement's snapshot, taken before the wait.
     """
     pending, every = _PENDING_UPDATE, _ANY_UPDATE
     waiting = (
@@ -116,8 +121,6 @@ async def card_state(session: AsyncSession, card_key: str) -> CardState | None:
         waiting,
         count,
     ).where(Outbox.idempotency_key == card_key)
-    if is_postgres(session):
-        statement = statement.with_for_update(of=Outbox)
     row = (await session.execute(statement)).first()
     if row is None:
         return None

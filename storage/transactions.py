@@ -149,6 +149,17 @@ def is_busy(error: BaseException) -> bool:
     return any(text in message for text in _SQLITE_BUSY)
 
 
+def is_disconnect(error: BaseException) -> bool:
+    """Whether ``error`` is a connection the server dropped (restart, failover, idle cut).
+
+    Why it is retried: the engine does not ping a connection at checkout (a round
+    trip per checkout, ``storage.database``), so a dropped one fails its first
+    statement; SQLAlchemy has by then invalidated the pool, and the next attempt
+    gets a fresh connection. Nothing was committed on the dead one.
+    """
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
 def pause_before(attempt: int, rng: random.Random | None = None) -> float:
     """Seconds to wait before attempt ``attempt + 1``: doubling from 20 ms, jittered ±50 %, capped."""
     base = min(MAX_PAUSE_SECONDS, FIRST_PAUSE_SECONDS * 2.0 ** (attempt - 1))
@@ -163,7 +174,8 @@ async def write_transaction(
     attempts: int = WRITE_ATTEMPTS,
     also_retry: tuple[type[Exception], ...] = (),
 ) -> T:
-    """Run ``work`` in one write transaction; again while the database is busy.
+    """Run ``work`` in one write transaction; again while the database is busy, and once
+    more at once when its connection turns out to have been dropped (``is_disconnect``).
 
     ``work`` must only write (and read what the writes need): it may run more
     than once, so it must not send anything or touch state outside the
@@ -177,6 +189,11 @@ async def write_transaction(
                 return await work(session)
         except retryable as exc:
             busy = is_busy(exc)
+            if not busy and is_disconnect(exc):
+                if attempt > 1:
+                    raise  # the fresh connection failed too: the database is away (the outage path)
+                logger.info("write transaction retried on a fresh connection (the first one was dropped)")
+                continue  # no pause: the dropped connection is gone, the pool hands out a new one
             if not busy and not isinstance(exc, also_retry):
                 raise
             if attempt == attempts:

@@ -5,9 +5,11 @@ renderers, the typed dialog, the programme hook and its personal data; started b
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from aiohttp import web
+from botbuilder.core import ConversationState, TurnContext
 
 from bot.checkins.buttons import CheckinButtons
 from bot.checkins.commands import CHECKIN_COMMANDS, CheckinCommands
@@ -16,6 +18,7 @@ from bot.components import BOT, DATABASE
 from bot.delivery.context import DELIVERY, Delivery
 from bot.handler import ForumBot
 from bot.meetings.context import MEETINGS
+from bot.turn import TurnInfo
 from cards.checkins.actions import (
     VERB_AWAY,
     VERB_DIGEST_MORE,
@@ -28,12 +31,14 @@ from cards.checkins.actions import (
     VERB_TYPE,
 )
 from cards.checkins.activities import CheckinCards
-from dialogs.checkin import CheckinDialog
 from forum.checkins.messages import checkin_renderers
 from forum.checkins.personal_data import CheckinsData
 from forum.checkins.programme_section import register_programme_section
 from forum.checkins.rounds import checkin_job_handlers, sync_rounds
 from forum.checkins.service import CheckinService
+
+if TYPE_CHECKING:
+    from dialogs.checkin import CheckinDialog
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +48,47 @@ NO_PERSONAL_DATA = {
     "checkin_round": "when each round opens and closes, and the meeting it leads to",
     "checkin_pair": "which museum is which museum's critical friend",
 }
+
+
+class LazyCheckinDialog:
+    """The typed check-in, built the first time someone types one.
+
+    Why lazy: ``dialogs.checkin`` pulls in ``botbuilder.dialogs`` and, through its
+    prompts, the Recognizers-Text packages (number, date-time, choice, their emoji
+    and regex tables): about 19 MiB of the process's memory, in every replica, for
+    a dialog that a few people run a few times a month. Every other turn only asks
+    "is a typed check-in waiting?", which the person's ``typed_dialog`` flag answers
+    (the same first check ``CheckinDialog.intercept`` makes), so it never imports them.
+    """
+
+    def __init__(
+        self,
+        conversation_state: ConversationState,
+        service: CheckinService,
+        kick: Callable[[], None],
+        mark_in_progress: Callable[[int, bool], Awaitable[None]],
+    ) -> None:
+        self._conversation_state = conversation_state
+        self._service = service
+        self._kick = kick
+        self._mark_in_progress = mark_in_progress
+        self._dialog: CheckinDialog | None = None
+
+    def _built(self) -> CheckinDialog:
+        if self._dialog is None:
+            from dialogs.checkin import CheckinDialog  # lazy: see the class's docstring
+
+            self._dialog = CheckinDialog(self._conversation_state, self._service, self._kick, self._mark_in_progress)
+            logger.info("typed check-in dialog loaded")
+        return self._dialog
+
+    async def start(self, turn_context: TurnContext, turn: TurnInfo, round_id: int | None) -> None:
+        await self._built().start(turn_context, turn, round_id)
+
+    async def intercept(self, turn_context: TurnContext, turn: TurnInfo, text: str) -> bool:
+        if self._dialog is None and (not turn.is_personal or not turn.actor.person.typed_dialog):
+            return False  # no typed check-in waits for this person: nothing to load
+        return await self._built().intercept(turn_context, turn, text)
 
 
 def register_checkin_features(bot: ForumBot, delivery: Delivery, parts: CheckinFeatureParts) -> CheckinCommands:
@@ -82,7 +128,7 @@ async def checkins_context(app: web.Application) -> AsyncIterator[None]:
     delivery = app[DELIVERY]
     service = CheckinService(app[DATABASE].sessions)
     parts = CheckinFeatureParts(service=service, kick=delivery.kick)
-    dialog = CheckinDialog(app[BOT].conversation_state, service, delivery.kick, app[BOT].roster.mark_typed_dialog)
+    dialog = LazyCheckinDialog(app[BOT].conversation_state, service, delivery.kick, app[BOT].roster.mark_typed_dialog)
     parts.start_dialog = dialog.start
     bot = app[BOT].bot
     register_checkin_features(bot, delivery, parts)

@@ -13,8 +13,6 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
-
 from forum.i18n import tr
 from forum.meetings.model import Meeting
 
@@ -49,6 +47,10 @@ def meeting_ics(
     url: str | None = None,
 ) -> bytes:
     """The .ics document for one meeting; ``stamp`` is when this version was made."""
+    # Imported here: only the calendar link's download needs it, and icalendar (with its
+    # time-zone tables) is ~3 MiB of every replica's memory that no turn uses.
+    from icalendar import Calendar, Event
+
     zone = ZoneInfo(time_zone)
     event = Event()
     event.add("uid", meeting_uid(meeting))

@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage import transactions
+from storage.database import create_engine, create_session_factory
 from storage.models import ForumRow
 from storage.transactions import DatabaseBusyError, is_busy, pause_before, write_transaction
 
@@ -119,3 +120,29 @@ async def test_on_sqlite_reads_are_deferred_and_only_begin_takes_the_write_lock(
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", seen)
     assert begins == ["BEGIN", "BEGIN IMMEDIATE", "BEGIN IMMEDIATE"]
+
+
+async def test_a_connection_the_server_dropped_is_retried_on_a_fresh_one(
+    database_url: str, engine: AsyncEngine
+) -> None:
+    """No ``pool_pre_ping`` (``storage.database``): the dead connection fails once, the write still goes."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("only a database server drops connections")
+    pooled = create_engine(database_url)  # a pool of its own: the one connection below is all it has
+    try:
+        sessions = create_session_factory(pooled)
+        async with sessions() as session:
+            backend = await session.scalar(text("SELECT pg_backend_pid()"))
+        async with engine.connect() as admin:  # the server ends that connection while it idles in the pool
+            assert await admin.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend}) is True
+
+        async def write(session: AsyncSession) -> str:
+            session.add(ForumRow(team_id="after-the-drop"))
+            return "written"
+
+        assert await write_transaction(sessions, write) == "written"
+        async with sessions() as session:
+            assert (await session.scalars(select(ForumRow.team_id))).all() == ["after-the-drop"]
+            assert await session.scalar(text("SELECT pg_backend_pid()")) != backend
+    finally:
+        await pooled.dispose()
