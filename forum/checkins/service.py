@@ -188,24 +188,28 @@ class CheckinService:
                     await self._claim_museum(session, forum_id, outcome.participant_id, outcome.claimed_museum_id, now)
                 return replace(outcome, friends_told=told)
 
-        for attempt_number in range(1, BUSY_ATTEMPTS + 1):
-            try:
-                async with self._sessions() as session:
-                    return await attempt(session)
-            except OperationalError as exc:
-                if attempt_number == BUSY_ATTEMPTS or not is_busy(exc):
-                    raise
-                logger.info("database busy, check-in save tried again (attempt %s)", attempt_number)
-                await asyncio.sleep(BUSY_PAUSE_SECONDS * attempt_number)
-        raise AssertionError("unreachable")
+        async def in_session() -> SaveOutcome:
+            async with self._sessions() as session:
+                return await attempt(session)
+
+        return await self._while_busy(in_session)
 
     async def _write(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-        """One write transaction, tried again while the database is busy (SQLite's lock under load):
-        a busy database is waited for, never shown to the person as an error."""
+        """One write transaction, tried again while the database is busy."""
+
+        async def in_transaction() -> T:
+            async with self._sessions() as session, session.begin():
+                return await work(session)
+
+        return await self._while_busy(in_transaction)
+
+    @staticmethod
+    async def _while_busy(run: Callable[[], Awaitable[T]]) -> T:
+        """Run ``run`` again while the database is busy (SQLite's lock under load): a busy
+        database is waited for, never shown to the person as an error."""
         for attempt in range(1, BUSY_ATTEMPTS + 1):
             try:
-                async with self._sessions() as session, session.begin():
-                    return await work(session)
+                return await run()
             except OperationalError as exc:
                 if attempt == BUSY_ATTEMPTS or not is_busy(exc):
                     raise
