@@ -5,11 +5,11 @@ renderers, the typed dialog, the programme hook and its personal data; started b
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
 from aiohttp import web
-from botbuilder.core import ConversationState, TurnContext
+from botbuilder.core import TurnContext
 
 from bot.checkins.buttons import CheckinButtons
 from bot.checkins.commands import CHECKIN_COMMANDS, CheckinCommands
@@ -61,24 +61,13 @@ class LazyCheckinDialog:
     (the same first check ``CheckinDialog.intercept`` makes), so it never imports them.
     """
 
-    def __init__(
-        self,
-        conversation_state: ConversationState,
-        service: CheckinService,
-        kick: Callable[[], None],
-        mark_in_progress: Callable[[int, bool], Awaitable[None]],
-    ) -> None:
-        self._conversation_state = conversation_state
-        self._service = service
-        self._kick = kick
-        self._mark_in_progress = mark_in_progress
+    def __init__(self, build: Callable[[], CheckinDialog]) -> None:
+        self._build = build
         self._dialog: CheckinDialog | None = None
 
     def _built(self) -> CheckinDialog:
         if self._dialog is None:
-            from dialogs.checkin import CheckinDialog  # lazy: see the class's docstring
-
-            self._dialog = CheckinDialog(self._conversation_state, self._service, self._kick, self._mark_in_progress)
+            self._dialog = self._build()
             logger.info("typed check-in dialog loaded")
         return self._dialog
 
@@ -128,7 +117,13 @@ async def checkins_context(app: web.Application) -> AsyncIterator[None]:
     delivery = app[DELIVERY]
     service = CheckinService(app[DATABASE].sessions)
     parts = CheckinFeatureParts(service=service, kick=delivery.kick)
-    dialog = LazyCheckinDialog(app[BOT].conversation_state, service, delivery.kick, app[BOT].roster.mark_typed_dialog)
+
+    def build_dialog() -> CheckinDialog:
+        from dialogs.checkin import CheckinDialog  # lazy: see LazyCheckinDialog
+
+        return CheckinDialog(app[BOT].conversation_state, service, delivery.kick, app[BOT].roster.mark_typed_dialog)
+
+    dialog = LazyCheckinDialog(build_dialog)
     parts.start_dialog = dialog.start
     bot = app[BOT].bot
     register_checkin_features(bot, delivery, parts)
