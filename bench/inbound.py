@@ -315,6 +315,7 @@ async def run_database(database: str, index: int, args: argparse.Namespace, work
             "QUIET_HOURS": "none",
             "DISPATCH_INTERVAL_SECONDS": "3600",
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{base + 2}",
+            **({"TEAMS_TENANT_RPS": str(args.tenant_rps)} if args.tenant_rps else {}),
         }
         _product_cwd = str(workdir)
         # As deployed (scripts/entrypoint.sh): the schema is migrated before the bot starts,
@@ -480,6 +481,13 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=200)
     parser.add_argument("--port-base", type=int, default=29100, help="ports base+1..4, +10 per database")
     parser.add_argument("--logs", help="keep the processes' logs (and the SQLite file) in this folder")
+    parser.add_argument(
+        "--tenant-rps",
+        type=float,
+        help="the product's TEAMS_TENANT_RPS: every `help` reply is a Teams call, paced per tenant at 80 %% "
+        "of Teams' 50/s (40 replies/s, the bench's members share one tenant; the echo bots do not pace). "
+        "A higher value measures the turn's own cost, which real Teams would not allow in one tenant",
+    )
     args = parser.parse_args()
     args.databases = [d for d in args.databases.split(",") if d]
     args.cases = [c for c in args.cases.split(",") if c]
@@ -488,6 +496,7 @@ def main() -> None:
     if unknown:
         raise SystemExit(f"unknown cases {unknown}; known: {', '.join(CASES)}")
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
+    print(f"product's TEAMS_TENANT_RPS: {args.tenant_rps or 'default (50, paced at 40/s)'}")
     results = Results()
     with tempfile.TemporaryDirectory(prefix="bench-inbound-") as folder:
         workdir = Path(args.logs or folder)

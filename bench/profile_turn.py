@@ -37,6 +37,7 @@ from aiohttp.test_utils import TestClient, TestServer  # noqa: E402
 from app import create_app  # noqa: E402
 from bench.fake_teams import bench_member  # noqa: E402
 from bench.inbound import Context, checkin_submit, help_turn, poll_vote, rsvp_press  # noqa: E402
+from bench.sampler import Sampler  # noqa: E402
 from bot.delivery.context import DELIVERY  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from forum.delivery.quiet_hours import NEVER_QUIET  # noqa: E402
@@ -91,13 +92,18 @@ async def profile(args: argparse.Namespace, database_url: str) -> None:
             pump.kick = lambda: None  # type: ignore[method-assign]  # the card updates wait: the turn alone
 
         profiler = cProfile.Profile()
+        sampler = Sampler()
         began_cpu, began = time.process_time(), time.perf_counter()
-        if not args.plain:
+        if args.sample:
+            sampler.__enter__()
+        elif not args.plain:
             profiler.enable()
         for n in range(args.members, args.members + args.turns):
             await driver.send(build(ctx, n))
         await pump.settle()  # what the turns caused (card updates, coalesced as deployed) is in the figures
         profiler.disable()
+        if args.sample:
+            sampler.__exit__()
         cpu, wall = time.process_time() - began_cpu, time.perf_counter() - began
     finally:
         await client.close()
@@ -105,7 +111,9 @@ async def profile(args: argparse.Namespace, database_url: str) -> None:
     per_turn = 1000 / args.turns
     print(f"{args.case}: {args.turns} turns, CPU {cpu * per_turn:.1f} ms/turn, wall {wall * per_turn:.1f} ms/turn")
     print(f"connector requests during the profile: {len(fake.requests)}")
-    if not args.plain:
+    if args.sample:
+        print(sampler.report(wall * per_turn, top=args.top, pattern=args.pattern))
+    elif not args.plain:
         if args.dump:
             profiler.dump_stats(args.dump)
         pstats.Stats(profiler).strip_dirs().sort_stats(args.sort).print_stats(args.top)
@@ -122,6 +130,8 @@ def main() -> None:
     parser.add_argument("--dump", help="also write the raw profile here (for pstats or snakeviz)")
     parser.add_argument("--turn-only", action="store_true", help="the outbox is not woken: the turn's own cost")
     parser.add_argument("--plain", action="store_true", help="no profiler: the CPU and wall time per turn only")
+    parser.add_argument("--sample", action="store_true", help="a sampling profile instead (bench/sampler.py)")
+    parser.add_argument("--pattern", help="with --sample: only functions whose path:name matches this regex")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as folder:

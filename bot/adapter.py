@@ -11,22 +11,31 @@ everyone would read it: a 1:1 reply, or the invoke's answer to the presser.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from types import SimpleNamespace
+from typing import Any
 
 from botbuilder.core import ConversationState, InvokeResponse, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity, ActivityTypes
 from botframework.connector import ConnectorClient
-from botframework.connector.auth import AuthenticateRequestResult, ClaimsIdentity, ConnectorFactory
+from botframework.connector.auth import (
+    AuthenticateRequestResult,
+    ClaimsIdentity,
+    ConnectorFactory,
+    UserTokenClient,
+)
 from msrest.exceptions import ClientRequestError
 
 from bot.auth import SigningKeyStore, authenticate
+from bot.card_serializer import pass_cards_through
 from bot.connector_clients import CachingBotFrameworkAuthentication
 from bot.delivery.outcome_writer import DATABASE_ERRORS
 from bot.observability.activity_record import mark_turn_failed
 from bot.settings import Settings
 from bot.turn import invoke_message
+from bot.turn_context import ForumTurnContext
 from forum.i18n import resolve_locale, tr
 
 logger = logging.getLogger(__name__)
@@ -57,7 +66,7 @@ class BoundedConnectorFactory(ConnectorFactory):
         policy = client.config.retry_policy.policy
         policy.total = policy.connect = policy.read = policy.status = 0
         policy.status_forcelist = frozenset()
-        return client
+        return pass_cards_through(client)
 
 
 class BoundedBotFrameworkAuthentication(ConfigurationBotFrameworkAuthentication):
@@ -115,6 +124,26 @@ class ForumAdapter(CloudAdapter):
         self._settings = settings
         self._conversation_state = conversation_state
         self.on_turn_error = self._on_turn_error
+
+    def _create_turn_context(
+        self,
+        activity: Activity,
+        claims_identity: ClaimsIdentity,
+        oauth_scope: str,
+        connector_client: ConnectorClient,
+        user_token_client: UserTokenClient,
+        logic: Callable[[TurnContext], Awaitable[Any]],
+        connector_factory: ConnectorFactory,
+    ) -> TurnContext:
+        """The SDK's own (4.17.1), with ``ForumTurnContext``: no deep copy of each card sent."""
+        context = ForumTurnContext(self, activity)
+        context.turn_state[self.BOT_IDENTITY_KEY] = claims_identity
+        context.turn_state[self.BOT_CONNECTOR_CLIENT_KEY] = connector_client
+        context.turn_state[self.USER_TOKEN_CLIENT_KEY] = user_token_client
+        context.turn_state[self.BOT_CALLBACK_HANDLER_KEY] = logic
+        context.turn_state[self.CONNECTOR_FACTORY_KEY] = connector_factory
+        context.turn_state[self.BOT_OAUTH_SCOPE_KEY] = oauth_scope
+        return context
 
     async def authenticate(self, activity: Activity, auth_header: str) -> AuthenticateRequestResult:
         """Validate the request's token; raises ``Unauthorized`` or ``SigningKeysUnavailable``."""

@@ -54,6 +54,9 @@ class Settings:
     dispatch_interval_seconds: float = 5.0
     card_update_delay_seconds: float = 0.5
     """How long a channel card's update waits for more changes (a burst of RSVPs is one update)."""
+    teams_tenant_rps: float = 50.0
+    """``TEAMS_TENANT_RPS``: Teams' limit per app per tenant, every call counted; the bot paces
+    itself at 80 % of it. Microsoft documents 50 and says the values may change."""
     quiet_hours: QuietHours = DEFAULT_QUIET_HOURS
     """Forums without their own setting keep quiet then (``QUIET_HOURS``, ``QUIET_WEEKENDS``)."""
     max_body_bytes: int = 1024 * 1024
@@ -122,10 +125,14 @@ class Settings:
             port = int(get("PORT", "3978"))
             interval = float(get("DISPATCH_INTERVAL_SECONDS", "5"))
             card_delay = float(get("CARD_UPDATE_DELAY_SECONDS", "0.5"))
+            tenant_rps = float(get("TEAMS_TENANT_RPS", "50"))
         except ValueError as exc:
             raise SettingsError(
-                f"PORT, DISPATCH_INTERVAL_SECONDS and CARD_UPDATE_DELAY_SECONDS must be numbers: {exc}"
+                "PORT, DISPATCH_INTERVAL_SECONDS, CARD_UPDATE_DELAY_SECONDS and TEAMS_TENANT_RPS "
+                f"must be numbers: {exc}"
             ) from exc
+        if not 1 <= tenant_rps <= 100_000:
+            raise SettingsError(f"TEAMS_TENANT_RPS must be 1..100000, not {tenant_rps}")
         if not 0 <= card_delay <= 10:
             raise SettingsError(f"CARD_UPDATE_DELAY_SECONDS must be 0..10, not {card_delay}")
         if not 0 < port < 65536:
@@ -189,6 +196,7 @@ class Settings:
             public_base_url=get("PUBLIC_BASE_URL", f"http://{host}:{port}").rstrip("/"),
             dispatch_interval_seconds=interval,
             card_update_delay_seconds=card_delay,
+            teams_tenant_rps=tenant_rps,
             quiet_hours=quiet_hours,
             leaver_retention_days=retention["LEAVER_RETENTION_DAYS"],
             forum_retention_months=retention["FORUM_RETENTION_MONTHS"],

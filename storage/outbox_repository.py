@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, CursorResult, and_, case, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Select, and_, bindparam, case, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -87,17 +87,8 @@ _PENDING_UPDATE = aliased(Outbox, name="pending_update")
 _ANY_UPDATE = aliased(Outbox, name="any_update")
 
 
-async def card_state(session: AsyncSession, card_key: str) -> CardState | None:
-    """The card's row, its update still waiting (if any) and how many updates it ever had.
-
-    Not locked (no ``FOR UPDATE``): every RSVP and vote reads this, and a row lock
-    held to the end of the turn's transaction made concurrent presses of one card
-    queue one after another on PostgreSQL (``bench/inbound.py``). Two turns that
-    both see no waiting update insert the same next update key; the unique key
-    lets one win, and ``forum.delivery.intents.request_card_update`` has the other
-    decide again with fresh, locked reads. The lock never ordered the subqueries
-    either: they read the statement's snapshot, taken before the wait.
-    """
+def _card_state_statement() -> Select[Any]:
+    """Built once: building it took 0.5 ms of CPU, every RSVP and vote (and its cache key is kept)."""
     pending, every = _PENDING_UPDATE, _ANY_UPDATE
     waiting = (
         select(pending.id)
@@ -112,7 +103,7 @@ async def card_state(session: AsyncSession, card_key: str) -> CardState | None:
         .where(every.target_key == Outbox.idempotency_key, every.operation == UPDATE)
         .scalar_subquery()
     )
-    statement = select(
+    return select(
         Outbox.operation,
         Outbox.status,
         Outbox.forum_id,
@@ -120,8 +111,24 @@ async def card_state(session: AsyncSession, card_key: str) -> CardState | None:
         Outbox.data,
         waiting,
         count,
-    ).where(Outbox.idempotency_key == card_key)
-    row = (await session.execute(statement)).first()
+    ).where(Outbox.idempotency_key == bindparam("card_key"))
+
+
+_CARD_STATE = _card_state_statement()
+
+
+async def card_state(session: AsyncSession, card_key: str) -> CardState | None:
+    """The card's row, its update still waiting (if any) and how many updates it ever had.
+
+    Not locked (no ``FOR UPDATE``): every RSVP and vote reads this, and a row lock
+    held to the end of the turn's transaction made concurrent presses of one card
+    queue one after another on PostgreSQL (``bench/inbound.py``). Two turns that
+    both see no waiting update insert the same next update key; the unique key
+    lets one win, and ``forum.delivery.intents.request_card_update`` has the other
+    decide again with fresh, locked reads. The lock never ordered the subqueries
+    either: they read the statement's snapshot, taken before the wait.
+    """
+    row = (await session.execute(_CARD_STATE, {"card_key": card_key})).first()
     if row is None:
         return None
     operation, status, forum_id, recipient, data, pending_id, updates = row

@@ -10,7 +10,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, join, or_, select, update
+from sqlalchemy import Select, and_, bindparam, delete, func, join, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import BotStateRow, ErasureRecordRow, ForumRow, MuseumRow, ParticipantRow, PersonRow
@@ -57,6 +57,37 @@ async def people_matching(session: AsyncSession, needle: str) -> Sequence[Person
     ).all()
 
 
+_Identity = Select[PersonRow, ParticipantRow, ForumRow]
+
+
+def _identity_statements() -> tuple[_Identity, _Identity]:
+    """Built once (every turn runs one of them): building one took 0.3–0.4 ms of CPU."""
+    in_team = (
+        select(PersonRow, ParticipantRow, ForumRow)
+        .select_from(PersonRow)
+        .outerjoin(ForumRow, ForumRow.team_id == bindparam("team_id"))
+        .outerjoin(
+            ParticipantRow, and_(ParticipantRow.forum_id == ForumRow.id, ParticipantRow.person_id == PersonRow.id)
+        )
+        .where(PersonRow.teams_user_id == bindparam("teams_user_id"))
+    )
+    memberships = join(
+        ParticipantRow, ForumRow, and_(ForumRow.id == ParticipantRow.forum_id, ForumRow.active.is_(True))
+    )
+    in_personal_chat = (
+        select(PersonRow, ParticipantRow, ForumRow)
+        .select_from(PersonRow)
+        .outerjoin(memberships, ParticipantRow.person_id == PersonRow.id)
+        .where(PersonRow.teams_user_id == bindparam("teams_user_id"))
+        .order_by(ParticipantRow.active.desc(), ParticipantRow.forum_id.desc())
+        .limit(1)
+    )
+    return in_team, in_personal_chat
+
+
+_IDENTITY_IN_TEAM, _IDENTITY_IN_PERSONAL_CHAT = _identity_statements()
+
+
 async def identity(
     session: AsyncSession, teams_user_id: str, team_id: str | None
 ) -> tuple[PersonRow, ParticipantRow | None, ForumRow | None] | None:
@@ -67,28 +98,10 @@ async def identity(
     forum, as ``memberships_of`` orders them.
     """
     if team_id is not None:
-        query = (
-            select(PersonRow, ParticipantRow, ForumRow)
-            .select_from(PersonRow)
-            .outerjoin(ForumRow, ForumRow.team_id == team_id)
-            .outerjoin(
-                ParticipantRow, and_(ParticipantRow.forum_id == ForumRow.id, ParticipantRow.person_id == PersonRow.id)
-            )
-            .where(PersonRow.teams_user_id == teams_user_id)
-        )
+        query, parameters = _IDENTITY_IN_TEAM, {"teams_user_id": teams_user_id, "team_id": team_id}
     else:
-        memberships = join(
-            ParticipantRow, ForumRow, and_(ForumRow.id == ParticipantRow.forum_id, ForumRow.active.is_(True))
-        )
-        query = (
-            select(PersonRow, ParticipantRow, ForumRow)
-            .select_from(PersonRow)
-            .outerjoin(memberships, ParticipantRow.person_id == PersonRow.id)
-            .where(PersonRow.teams_user_id == teams_user_id)
-            .order_by(ParticipantRow.active.desc(), ParticipantRow.forum_id.desc())
-            .limit(1)
-        )
-    row = (await session.execute(query)).unique().first()
+        query, parameters = _IDENTITY_IN_PERSONAL_CHAT, {"teams_user_id": teams_user_id}
+    row = (await session.execute(query, parameters)).unique().first()
     if row is None:
         return None
     person, membership, forum = row

@@ -24,7 +24,7 @@ from forum.delivery.intents import RendererRegistry
 from forum.delivery.jobs import JobDispatcher, JobRegistry
 from forum.delivery.outbox_delivery import OutboxDelivery
 from forum.delivery.personal_data import DeliveryData
-from forum.delivery.rate_limit import TeamsLimits
+from forum.delivery.rate_limit import TENANT_PACE, TeamsLimits
 from storage.locks import SCHEDULER_TICK_LOCK, advisory_lock
 
 
@@ -60,7 +60,7 @@ def build_delivery(settings: Settings, database: Database, adapter: ForumAdapter
     renderers = RendererRegistry()
     dispatcher = JobDispatcher(database.sessions, jobs)
     outbox = OutboxDelivery(database.sessions, renderers, quiet_hours=settings.quiet_hours)
-    calls = TeamsCalls(TeamsLimits(time.monotonic))
+    calls = TeamsCalls(TeamsLimits(time.monotonic, tenant_rate=settings.teams_tenant_rps * TENANT_PACE))
     adapter.use(TeamsCallsMiddleware(calls))  # every call of every turn, replies and outbox alike
     worker = OutboxWorker(outbox, ProactiveSender(adapter, settings.app_id, calls), calls=calls)
     pump = DeliveryPump(

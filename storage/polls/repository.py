@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, union_all, update
+from sqlalchemy import bindparam, delete, func, insert, select, union_all, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,21 +40,42 @@ async def poll_by_id(session: AsyncSession, poll_id: int, *, for_update: bool = 
     return await session.scalar(query)
 
 
+_POLL_WITH_QUESTIONS = (
+    select(PollRow, PollQuestionRow)
+    .outerjoin(PollQuestionRow, PollQuestionRow.poll_id == PollRow.id)
+    .where(PollRow.id == bindparam("poll_id"))
+    .order_by(PollQuestionRow.position)
+    .execution_options(populate_existing=True)
+)
+"""Built once, as the vote's other statements (each took 0.2–0.6 ms of CPU to build)."""
+_POLL_WITH_QUESTIONS_LOCKED = _POLL_WITH_QUESTIONS.with_for_update(of=PollRow)
+_RESPONSE_COUNT = (
+    select(func.count())
+    .select_from(PollResponseRow)
+    .where(PollResponseRow.poll_id == bindparam("poll_id"))
+    .scalar_subquery()
+)
+_RESPONSE_BY_HASH_AND_COUNT = select(PollResponseRow, _RESPONSE_COUNT).where(
+    PollResponseRow.poll_id == bindparam("poll_id"), PollResponseRow.voter_hash == bindparam("voter")
+)
+_RESPONSE_BY_PARTICIPANT_AND_COUNT = select(PollResponseRow, _RESPONSE_COUNT).where(
+    PollResponseRow.poll_id == bindparam("poll_id"), PollResponseRow.participant_id == bindparam("voter")
+)
+_DELETE_ANSWERS = (
+    delete(PollAnswerRow)
+    .where(PollAnswerRow.response_id == bindparam("response_id"))
+    .execution_options(synchronize_session=False)
+)
+
+
 async def poll_with_questions(
     session: AsyncSession, poll_id: int, *, for_update: bool = False
 ) -> tuple[PollRow, list[PollQuestionRow]] | None:
     """The poll and its questions in one statement (a vote reads nothing else about the poll);
     ``for_update`` locks the poll's row (only it) on PostgreSQL, as ``poll_by_id`` does."""
-    query = (
-        select(PollRow, PollQuestionRow)
-        .outerjoin(PollQuestionRow, PollQuestionRow.poll_id == PollRow.id)
-        .where(PollRow.id == poll_id)
-        .order_by(PollQuestionRow.position)
-        .execution_options(populate_existing=True)
-    )
-    if for_update and session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(of=PollRow)
-    found = (await session.execute(query)).all()
+    locks = for_update and session.get_bind().dialect.name == "postgresql"
+    query = _POLL_WITH_QUESTIONS_LOCKED if locks else _POLL_WITH_QUESTIONS
+    found = (await session.execute(query, {"poll_id": poll_id})).all()
     if not found:
         return None
     return found[0][0], [question for _poll, question in found if question is not None]
@@ -117,18 +138,14 @@ async def response_and_count(
     One statement for an edited answer (nearly every vote): the card a vote returns shows the
     count, and asking for it apart would be another round trip.
     """
-    count = (
-        select(func.count()).select_from(PollResponseRow).where(PollResponseRow.poll_id == poll_id).scalar_subquery()
-    )
+    voter: str | int
     if voter_hash is not None:
-        match = PollResponseRow.voter_hash == voter_hash
+        query, voter = _RESPONSE_BY_HASH_AND_COUNT, voter_hash
     elif participant_id is not None:
-        match = PollResponseRow.participant_id == participant_id
+        query, voter = _RESPONSE_BY_PARTICIPANT_AND_COUNT, participant_id
     else:
         return None, await response_count(session, poll_id)
-    found = (
-        await session.execute(select(PollResponseRow, count).where(PollResponseRow.poll_id == poll_id, match))
-    ).first()
+    found = (await session.execute(query, {"poll_id": poll_id, "voter": voter})).first()
     if found is not None:
         return found[0], int(found[1] or 0)
     return None, await response_count(session, poll_id)  # a first answer: it inserts anyway
@@ -155,11 +172,7 @@ async def replace_answers(
     ``fresh``: the response was created in this transaction, so it has no answers to delete.
     """
     if not fresh:
-        await session.execute(
-            delete(PollAnswerRow)
-            .where(PollAnswerRow.response_id == response_id)
-            .execution_options(synchronize_session=False)
-        )
+        await session.execute(_DELETE_ANSWERS, {"response_id": response_id})
     rows = [
         {"id": random_id(), "response_id": response_id, "question_id": q, "value": v, "text": t} for q, v, t in answers
     ]

@@ -50,11 +50,18 @@ def test_quiet_hours_default_from_the_environment(tmp_path: Path) -> None:
         {"MicrosoftAppId": "app", "MicrosoftAppTenantId": "contoso"},
         {"LOG_FORMAT": "xml"},
         {"METRICS_PORT": "nine"},
+        {"TEAMS_TENANT_RPS": "fast"},
+        {"TEAMS_TENANT_RPS": "0"},
     ],
 )
 def test_bad_settings_are_refused_with_a_reason(env: dict[str, str], tmp_path: Path) -> None:
     with pytest.raises(SettingsError):
         Settings.from_env(env, dotenv_path=tmp_path / "none")
+
+
+def test_the_tenant_rate_is_teams_documented_limit_unless_set(tmp_path: Path) -> None:
+    assert Settings.from_env({}, dotenv_path=tmp_path / "none").teams_tenant_rps == 50.0
+    assert Settings.from_env({"TEAMS_TENANT_RPS": "120"}, dotenv_path=tmp_path / "none").teams_tenant_rps == 120.0
 
 
 TENANT = "99999999-8888-7777-6666-555555555555"
