@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -110,6 +110,12 @@ def tr(locale: str, key: str, **values: Any) -> str:
     return text.format(**values) if values else text
 
 
+FORMATTED_KEPT = 1024
+"""Formatted dates kept: Babel's formatting took 0.2–0.4 ms a call, and a card shows the
+same few meeting times to everyone who presses its buttons."""
+
+
+@lru_cache(maxsize=FORMATTED_KEPT)
 def format_when(moment: datetime, locale: str, time_zone: str) -> str:
     """A meeting time as people write it: "ke 5.6.2024 klo 10.00" and the like."""
     local = moment.astimezone(ZoneInfo(time_zone))
@@ -119,12 +125,14 @@ def format_when(moment: datetime, locale: str, time_zone: str) -> str:
     return tr(locale, "datetime.at", date=day, time=clock)
 
 
+@lru_cache(maxsize=FORMATTED_KEPT)
 def format_day(moment: datetime, locale: str, time_zone: str) -> str:
     local = moment.astimezone(ZoneInfo(time_zone))
     babel_locale = _BABEL_LOCALES.get(locale, _BABEL_LOCALES[DEFAULT_LOCALE])
     return str(format_date(local.date(), format="medium", locale=babel_locale))
 
 
+@lru_cache(maxsize=FORMATTED_KEPT)
 def format_clock(moment: datetime, locale: str, time_zone: str) -> str:
     local = moment.astimezone(ZoneInfo(time_zone))
     babel_locale = _BABEL_LOCALES.get(locale, _BABEL_LOCALES[DEFAULT_LOCALE])

@@ -17,13 +17,14 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from storage.inline_sqlite import BUSY_TIMEOUT_MS, inline_creator, is_inline
 from storage.transactions import WRITE_OPTION, ForumAsyncSession, ForumSession
 
 logger = logging.getLogger(__name__)
 
 
 WAL_ATTEMPTS = 10
-SQLITE_BUSY_TIMEOUT_MS = 5000
+SQLITE_BUSY_TIMEOUT_MS = BUSY_TIMEOUT_MS
 """How long SQLite waits for the write lock before saying busy (then ``write_transaction`` retries)."""
 POSTGRES_POOL_SIZE = 5
 POSTGRES_MAX_OVERFLOW = 5
@@ -39,6 +40,18 @@ def _ensure_sqlite_folder(url: str) -> None:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
+def _inline_path(url: str) -> str | None:
+    """The file of a plain file URL, run inline (``storage.inline_sqlite``); None for anything
+    else (memory, URI options), which keeps aiosqlite's thread."""
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_driver_name() != "aiosqlite" or parsed.query or not database:
+        return None
+    if database == ":memory:" or database.startswith("file:"):
+        return None
+    return database
+
+
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # The sqlite3 driver opens transactions lazily and on its own terms, which
     # breaks SAVEPOINT and lets a "rolled back" insert survive. Turn that off
@@ -48,6 +61,10 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     _ensure_wal(cursor)
+    if is_inline(dbapi_connection):
+        # Its statements run on the loop: SQLite must answer "busy" at once, and the statement
+        # then waits in a thread (``storage.inline_sqlite``).
+        cursor.execute("PRAGMA busy_timeout=0")
     cursor.close()
 
 
@@ -86,7 +103,11 @@ def create_engine(url: str) -> AsyncEngine:
     """
     if is_sqlite(url):
         _ensure_sqlite_folder(url)
-        engine = create_async_engine(url, hide_parameters=True)
+        path = _inline_path(url)
+        if path is not None:
+            engine = create_async_engine(url, hide_parameters=True, async_creator=inline_creator(path))
+        else:
+            engine = create_async_engine(url, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
         event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
         return engine

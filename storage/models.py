@@ -12,7 +12,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false, true
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.types import UtcDateTime, utcnow
@@ -193,6 +193,11 @@ class OutboxMessageRow(TimestampMixin, Base):
     """
 
     __tablename__ = "outbox_message"
+    __table_args__ = (
+        # Every RSVP and vote asks a card's row for its waiting update and its update count
+        # (``card_state``): without it, a scan of the whole outbox, which grows all programme long.
+        Index("ix_outbox_message_target", "target_key", "operation"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)

@@ -35,6 +35,7 @@ import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
@@ -66,13 +67,47 @@ class ForumSession(Session):
     On SQLite the connection is taken at ``begin()`` with ``WRITE_OPTION``, so
     the engine's ``begin`` hook says ``BEGIN IMMEDIATE``; a session that only
     autobegins (a read) gets a deferred ``BEGIN``.
+
+    On PostgreSQL a read runs without a transaction (``AUTOCOMMIT``): under its
+    READ COMMITTED isolation each statement sees its own snapshot anyway, and
+    the ``BEGIN`` and ``ROLLBACK`` around a read were two of the three round
+    trips of every one-statement read (the turn's identity, the meeting of an
+    RSVP).
     """
 
+    _writing = False
+
     def begin(self, nested: bool = False) -> SessionTransaction:
+        if not nested:
+            self._writing = True
         transaction = super().begin(nested=nested)
         if not nested and self.bind is not None and self.bind.dialect.name == "sqlite":
             self.connection(execution_options={WRITE_OPTION: True})
         return transaction
+
+    def get_bind(self, *args: Any, **kwargs: Any) -> Any:
+        bind = super().get_bind(*args, **kwargs)
+        if self._writing or not isinstance(bind, Engine) or bind.dialect.name != "postgresql":
+            return bind
+        return _without_transaction(bind)
+
+
+@event.listens_for(ForumSession, "after_transaction_end")
+def _write_ended(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None and isinstance(session, ForumSession):
+        session._writing = False  # the session's next use autobegins: a read again
+
+
+_AUTOCOMMIT_TWIN = "_foorumibotti_autocommit_twin"
+
+
+def _without_transaction(engine: Engine) -> Engine:
+    """The engine's ``AUTOCOMMIT`` twin (same pool), made once per engine and kept on it."""
+    twin: Engine | None = engine.__dict__.get(_AUTOCOMMIT_TWIN)
+    if twin is None:
+        twin = engine.execution_options(isolation_level="AUTOCOMMIT")
+        engine.__dict__[_AUTOCOMMIT_TWIN] = twin
+    return twin
 
 
 _WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, tuple[asyncio.AbstractEventLoop, asyncio.Lock]] = (

@@ -146,3 +146,28 @@ async def test_a_connection_the_server_dropped_is_retried_on_a_fresh_one(
             assert await session.scalar(text("SELECT pg_backend_pid()")) != backend
     finally:
         await pooled.dispose()
+
+
+async def test_on_postgresql_a_read_runs_without_a_transaction_and_a_write_in_one(
+    database_url: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite's reads are deferred transactions (BEGIN costs no round trip there)")
+
+    async def in_transaction(session: AsyncSession) -> bool:
+        raw = await (await session.connection()).get_raw_connection()
+        return bool(raw.driver_connection.is_in_transaction())
+
+    async with sessions() as session:
+        await session.scalars(select(ForumRow))
+        assert not await in_transaction(session)  # no BEGIN, no ROLLBACK: one round trip
+    async with sessions() as session, session.begin():
+        session.add(ForumRow(team_id="team-w"))
+        await session.flush()
+        assert await in_transaction(session)
+    async with sessions() as session:
+        async with session.begin():
+            await session.scalars(select(ForumRow))
+        await session.scalars(select(ForumRow))  # after the write, the same session reads again
+        assert not await in_transaction(session)
+        assert (await session.scalars(select(ForumRow.team_id))).all() == ["team-w"]
