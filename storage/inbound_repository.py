@@ -19,8 +19,8 @@ from storage.models import InboundActivityRow, ReplicaHeartbeatRow
 async def first_time(session: AsyncSession, key: str, now: datetime) -> bool:
     """Record ``key``; False when it was recorded before (a redelivery)."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    result = await session.execute(
-        dialect.insert(InboundActivityRow)
+    result = await session.execute(  # on the table: a Core insert, not the ORM's bulk-insert path
+        dialect.insert(InboundActivityRow.__table__)
         .values(key=key, received_at=now)
         .on_conflict_do_nothing(index_elements=["key"])
     )

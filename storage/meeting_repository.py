@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, cast
 
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import Table, bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +24,43 @@ async def meeting_by_id(session: AsyncSession, meeting_id: int, *, for_update: b
     if for_update:
         query = query.with_for_update(of=MeetingRow)
     return (await session.scalars(query.execution_options(populate_existing=True))).unique().one_or_none()
+
+
+class MeetingRecord(Protocol):
+    """A meeting read as a plain row (``meeting_record``): its columns and the host's name."""
+
+    id: int
+    forum_id: int
+    number: int
+    theme: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    host_museum_id: int | None
+    host_museum_name: str | None
+    venue_address: str
+    join_url: str | None
+    rsvp_deadline: datetime | None
+    status: str
+    revision: int
+    announced_at: datetime | None
+    announcement_key: str | None
+    calendar_token: str
+
+
+_MEETINGS = cast(Table, MeetingRow.__table__)
+_MUSEUMS = cast(Table, MuseumRow.__table__)
+_MEETING_RECORD = (
+    select(_MEETINGS, _MUSEUMS.c.name.label("host_museum_name"))
+    .outerjoin(_MUSEUMS, _MUSEUMS.c.id == _MEETINGS.c.host_museum_id)
+    .where(_MEETINGS.c.id == bindparam("meeting_id"))
+)
+
+
+async def meeting_record(session: AsyncSession, meeting_id: int) -> MeetingRecord | None:
+    """The meeting and its host's name in one Core statement: no ORM load (0.5–1 ms a turn)."""
+    row = (await session.execute(_MEETING_RECORD, {"meeting_id": meeting_id})).first()
+    return cast("MeetingRecord | None", row)
 
 
 async def meeting_by_number(session: AsyncSession, forum_id: int, number: int) -> MeetingRow | None:
@@ -59,18 +96,20 @@ async def rsvp_of(session: AsyncSession, meeting_id: int, participant_id: int) -
 
 
 def _upsert_rsvp_statement(dialect: Any) -> Any:
-    """Built once per dialect (every RSVP runs it): building it took 0.6 ms of CPU."""
-    insert = dialect.insert(RsvpRow).values(
+    """Built once per dialect (every RSVP runs it): building it took 0.6 ms of CPU. On the
+    table, not the mapped class: the ORM's bulk-insert path around it cost ~1 ms a turn."""
+    table = RsvpRow.__table__
+    insert = dialect.insert(table).values(
         meeting_id=bindparam("meeting_id"),
         participant_id=bindparam("participant_id"),
         answer=bindparam("answer"),
         answered_at=bindparam("at"),
     )
     return insert.on_conflict_do_update(
-        index_elements=[RsvpRow.meeting_id, RsvpRow.participant_id],
+        index_elements=[table.c.meeting_id, table.c.participant_id],
         set_={"answer": insert.excluded.answer, "answered_at": insert.excluded.answered_at},
-        where=RsvpRow.answer != insert.excluded.answer,
-    ).returning(RsvpRow.id, RsvpRow.answered_at)
+        where=table.c.answer != insert.excluded.answer,
+    ).returning(table.c.id, table.c.answered_at)
 
 
 _UPSERT_RSVP = {False: _upsert_rsvp_statement(sqlite), True: _upsert_rsvp_statement(postgresql)}

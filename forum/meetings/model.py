@@ -211,6 +211,11 @@ def validate_draft(
 
 
 def meeting_view(row: MeetingRow) -> Meeting:
+    return _meeting(row, row.host_museum.name if row.host_museum is not None else None)
+
+
+def _meeting(row: MeetingRow | repo.MeetingRecord, host_museum: str | None) -> Meeting:
+    """The view of a meeting row, loaded by the ORM or read as a plain row with the host's name."""
     return Meeting(
         id=row.id,
         forum_id=row.forum_id,
@@ -220,7 +225,7 @@ def meeting_view(row: MeetingRow) -> Meeting:
         starts_at=row.starts_at,
         ends_at=row.ends_at,
         host_museum_id=row.host_museum_id,
-        host_museum=row.host_museum.name if row.host_museum is not None else None,
+        host_museum=host_museum,
         venue_address=row.venue_address,
         join_url=row.join_url,
         rsvp_deadline=row.rsvp_deadline,
@@ -277,6 +282,11 @@ async def get_meeting_by_calendar_token(session: AsyncSession, token: str) -> Me
 
 
 async def get_meeting_by_id(session: AsyncSession, meeting_id: int, *, for_update: bool = False) -> Meeting:
+    if not for_update:  # a plain row, not an ORM load: every RSVP reads its meeting
+        record = await repo.meeting_record(session, meeting_id)
+        if record is None:
+            raise MeetingNotFoundError(meeting_id)
+        return _meeting(record, record.host_museum_name)
     row = await repo.meeting_by_id(session, meeting_id, for_update=for_update)
     if row is None:
         raise MeetingNotFoundError(meeting_id)

@@ -8,9 +8,9 @@ statement and value are one ``GROUP BY``, open answers a ``LIMIT``ed random samp
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, func, insert, select, union_all, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, union_all, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,6 +40,7 @@ async def poll_by_id(session: AsyncSession, poll_id: int, *, for_update: bool = 
     return await session.scalar(query)
 
 
+_ANSWERS = cast(Table, PollAnswerRow.__table__)
 _POLL_WITH_QUESTIONS = (
     select(PollRow, PollQuestionRow)
     .outerjoin(PollQuestionRow, PollQuestionRow.poll_id == PollRow.id)
@@ -177,7 +178,7 @@ async def replace_answers(
         {"id": random_id(), "response_id": response_id, "question_id": q, "value": v, "text": t} for q, v, t in answers
     ]
     if rows:
-        await session.execute(insert(PollAnswerRow), rows)
+        await session.execute(insert(_ANSWERS), rows)  # the table: a Core insert, not the ORM's bulk path
 
 
 async def answers_of(session: AsyncSession, response_id: str) -> Sequence[PollAnswerRow]:
