@@ -74,6 +74,8 @@ class Context:
     members: int
     meeting_id: int = 1
     channel: dict[str, Any] = field(default_factory=channel_conversation)
+    meeting_posted: bool = False
+    """Set by ``prepare_meeting``: the cases after the first one find the meeting posted."""
 
 
 def help_turn(ctx: Context, n: int) -> dict[str, Any]:
@@ -98,7 +100,9 @@ class Case:
 
 
 async def prepare_meeting(ctx: Context, product_url: str) -> None:
-    """Programme imported with the CLI, meeting 1 announced and posted by the coordinator."""
+    """Programme imported with the CLI, meeting 1 announced and posted by the coordinator (once per run)."""
+    if ctx.meeting_posted:
+        return
     with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as programme:
         programme.write(programme_text(future_day(), host_members=(bench_member(1),)))
     subprocess.run(
@@ -116,6 +120,7 @@ async def prepare_meeting(ctx: Context, product_url: str) -> None:
         for _ in range(100):  # until the card is in the channel
             async with session.get(ctx.service_url + "_bench/stats") as response:
                 if (await response.json()).get("POST team"):
+                    ctx.meeting_posted = True
                     return
             await asyncio.sleep(0.1)
     raise RuntimeError("the announcement never reached the channel")
@@ -149,13 +154,15 @@ async def prepare_poll(ctx: Context, product_url: str) -> None:
     coordinator = bench_member(0)
     async with aiohttp.ClientSession() as session:
         async with session.get(ctx.service_url + "_bench/stats") as response:
-            posted_before = (await response.json()).get("POST team", 0)
+            await response.json()  # the counts start again from here (stats clears them)
         await _post(session, product_url, personal_message(ctx.service_url, coordinator, "kysely aloita 1"))
         data = {"verb": "poll.post", "pollId": 1}
         await _post(session, product_url, card_execute(ctx.service_url, coordinator, "poll.post", data))
-        for _ in range(100):  # until the poll card is in the channel
+        # Until the poll card is in the channel: after the check-in case, the outbox first sends
+        # the round's 50 prompts (a 1:1 conversation created for each), which takes seconds here.
+        for _ in range(600):
             async with session.get(ctx.service_url + "_bench/stats") as response:
-                if (await response.json()).get("POST team", 0) > posted_before:
+                if (await response.json()).get("POST team", 0) > 0:
                     return
             await asyncio.sleep(0.1)
     raise RuntimeError("the poll card never reached the channel")
