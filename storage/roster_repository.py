@@ -10,7 +10,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, delete, func, join, or_, select, update
+from sqlalchemy import Select, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import BotStateRow, ErasureRecordRow, ForumRow, MuseumRow, ParticipantRow, PersonRow
@@ -71,15 +71,16 @@ def _identity_statements() -> tuple[_Identity, _Identity]:
         )
         .where(PersonRow.teams_user_id == bindparam("teams_user_id"))
     )
-    memberships = join(
-        ParticipantRow, ForumRow, and_(ForumRow.id == ParticipantRow.forum_id, ForumRow.active.is_(True))
-    )
+    # Flat outer joins (SQLite scanned every participant to build a nested join first); a
+    # membership in an active forum sorts first, and one in an inactive forum is no membership
+    # (``identity`` drops it).
     in_personal_chat = (
         select(PersonRow, ParticipantRow, ForumRow)
         .select_from(PersonRow)
-        .outerjoin(memberships, ParticipantRow.person_id == PersonRow.id)
+        .outerjoin(ParticipantRow, ParticipantRow.person_id == PersonRow.id)
+        .outerjoin(ForumRow, and_(ForumRow.id == ParticipantRow.forum_id, ForumRow.active.is_(True)))
         .where(PersonRow.teams_user_id == bindparam("teams_user_id"))
-        .order_by(ParticipantRow.active.desc(), ParticipantRow.forum_id.desc())
+        .order_by(ForumRow.id.is_(None), ParticipantRow.active.desc(), ParticipantRow.forum_id.desc())
         .limit(1)
     )
     return in_team, in_personal_chat
@@ -105,6 +106,8 @@ async def identity(
     if row is None:
         return None
     person, membership, forum = row
+    if forum is None:
+        membership = None  # a membership of an inactive forum (or of none): no forum for the turn
     return person, membership, forum
 
 
