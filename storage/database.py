@@ -105,7 +105,9 @@ def create_engine(url: str) -> AsyncEngine:
         _ensure_sqlite_folder(url)
         path = _inline_path(url)
         if path is not None:
-            engine = create_async_engine(url, hide_parameters=True, async_creator=inline_creator(path))
+            engine = create_async_engine(
+                url, hide_parameters=True, async_creator=inline_creator(path, SQLITE_BUSY_TIMEOUT_MS)
+            )
         else:
             engine = create_async_engine(url, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)

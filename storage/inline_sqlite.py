@@ -36,6 +36,8 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any, TypeVar
 
 logger = logging.getLogger(__name__)
@@ -45,6 +47,16 @@ T = TypeVar("T")
 BUSY_TIMEOUT_MS = 5000
 """How long a statement that met another process's lock waits for it, in its thread."""
 _BUSY_MESSAGES = ("database is locked", "database is busy", "database table is locked")
+
+
+_WAITS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sqlite-wait")
+"""Threads of their own for what waits (a lock, the disk): the loop's default executor carries
+the Bot Connector calls (``bot.delivery.limiter.use_http_threads``), may be full of them, and is
+shut down before the database at the bot's stop."""
+
+
+async def _in_thread(call: Callable[..., T], *args: Any) -> T:
+    return await asyncio.get_running_loop().run_in_executor(_WAITS, partial(call, *args))
 
 
 def _is_busy(error: sqlite3.OperationalError) -> bool:
@@ -122,8 +134,9 @@ class InlineCursor:
 class InlineConnection:
     """An aiosqlite-like connection whose calls run on the loop (see the module's docstring)."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
         self._conn = connection
+        self._busy_timeout_ms = busy_timeout_ms
         self._connection: sqlite3.Connection | None = connection
         """What SQLAlchemy's dialect tests before a commit or rollback (None once closed)."""
         self._tx = _RunNow()
@@ -147,10 +160,10 @@ class InlineConnection:
         except sqlite3.OperationalError as exc:
             if not _is_busy(exc):
                 raise
-        return await asyncio.to_thread(self._patiently, call, *args)
+        return await _in_thread(self._patiently, call, *args)
 
     def _patiently(self, call: Callable[..., T], *args: Any) -> T:
-        self._conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        self._conn.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")
         try:
             return call(*args)
         finally:
@@ -159,7 +172,7 @@ class InlineConnection:
     async def commit(self) -> None:
         wrote = self._conn.total_changes != self._committed_changes
         if wrote and self._conn.in_transaction:
-            await asyncio.to_thread(self._conn.commit)  # waits for the disk: not on the loop
+            await _in_thread(self._conn.commit)  # waits for the disk: not on the loop
         else:
             self._conn.commit()
         self._committed_changes = self._conn.total_changes
@@ -183,7 +196,7 @@ class InlineConnection:
             self._conn.close()
 
 
-def inline_creator(path: str) -> Callable[[], Any]:
+def inline_creator(path: str, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Callable[[], Any]:
     """An ``async_creator`` for ``create_async_engine``: inline connections to the file ``path``.
 
     The driver's own busy timeout is 0 (``run`` waits in a thread instead), its
@@ -194,7 +207,7 @@ def inline_creator(path: str) -> Callable[[], Any]:
 
     async def connect() -> InlineConnection:
         connection = sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False)
-        return InlineConnection(connection)
+        return InlineConnection(connection, busy_timeout_ms)
 
     return connect
 

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from forum.delivery.intents import enqueue_card_update, enqueue_intent
@@ -45,6 +46,7 @@ from forum.polls.model import (
 from forum.polls.results import PollResults, poll_results
 from storage import roster_repository as roster_repo
 from storage.polls import repository as repo
+from storage.transactions import write_transaction
 from storage.types import utcnow
 
 logger = logging.getLogger(__name__)
@@ -280,11 +282,16 @@ class PollService:
     async def answer(self, actor: Actor, poll_id: int, raw: Mapping[int, str]) -> AnswerOutcome:
         """Store the person's answers (replacing earlier ones); refused, storing nothing, when invalid.
 
-        One short write transaction: the poll (locked on PostgreSQL, so answers and the close
-        take turns), the response found by hash or participant, its answers replaced, and the
-        card's count update queued when this is the person's first answer.
+        One short write transaction: the poll (share-locked on PostgreSQL: votes go side by
+        side, and the close, which takes the row for update, waits for the votes in flight and
+        they for it), the response found by hash or participant, its answers replaced, and the
+        card's count update queued when this is the person's first answer. Two votes of one
+        person at once (a double click) meet on the response's or the answers' unique key: the
+        one that loses runs again and finds the other's response, so one response remains with
+        the later answers.
         """
-        async with self._sessions() as session, session.begin():
+
+        async def vote(session: AsyncSession) -> AnswerOutcome:
             found = await repo.poll_with_questions(session, poll_id, for_update=True)
             if found is None:
                 raise PollNotFoundError(poll_id)
@@ -318,6 +325,8 @@ class PollService:
             if first and poll.card_key:
                 await enqueue_card_update(session, card_key=poll.card_key, purpose=PURPOSE_CARD_UPDATE)
             return AnswerOutcome(poll, first, answers, respondents)
+
+        return await write_transaction(self._sessions, vote, also_retry=(IntegrityError,))
 
     # --- inside -----------------------------------------------------------
 

@@ -49,7 +49,8 @@ _POLL_WITH_QUESTIONS = (
     .execution_options(populate_existing=True)
 )
 """Built once, as the vote's other statements (each took 0.2–0.6 ms of CPU to build)."""
-_POLL_WITH_QUESTIONS_LOCKED = _POLL_WITH_QUESTIONS.with_for_update(of=PollRow)
+_POLL_WITH_QUESTIONS_LOCKED = _POLL_WITH_QUESTIONS.with_for_update(read=True, of=PollRow)
+"""FOR SHARE: votes do not queue on each other; a close (FOR UPDATE) and the votes take turns."""
 _RESPONSE_COUNT = (
     select(func.count())
     .select_from(PollResponseRow)
@@ -73,7 +74,8 @@ async def poll_with_questions(
     session: AsyncSession, poll_id: int, *, for_update: bool = False
 ) -> tuple[PollRow, list[PollQuestionRow]] | None:
     """The poll and its questions in one statement (a vote reads nothing else about the poll);
-    ``for_update`` locks the poll's row (only it) on PostgreSQL, as ``poll_by_id`` does."""
+    ``for_update`` share-locks the poll's row (only it) on PostgreSQL: votes side by side, the
+    close (``poll_by_id(for_update=True)``) apart from them."""
     locks = for_update and session.get_bind().dialect.name == "postgresql"
     query = _POLL_WITH_QUESTIONS_LOCKED if locks else _POLL_WITH_QUESTIONS
     found = (await session.execute(query, {"poll_id": poll_id})).all()

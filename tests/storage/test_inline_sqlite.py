@@ -70,13 +70,13 @@ async def test_only_a_commit_that_wrote_goes_to_a_thread(
     file_sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     threaded: list[str] = []
-    original = asyncio.to_thread
+    original = inline_sqlite._in_thread
 
     async def recording(function: Any, *args: Any) -> Any:
         threaded.append(getattr(function, "__name__", repr(function)))
         return await original(function, *args)
 
-    monkeypatch.setattr(inline_sqlite.asyncio, "to_thread", recording)
+    monkeypatch.setattr(inline_sqlite, "_in_thread", recording)
     async with file_sessions() as session:
         await session.scalars(select(ForumRow))  # a read: its BEGIN, SELECT and end all inline
     assert threaded == []
