@@ -17,15 +17,16 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from storage.inline_sqlite import BUSY_TIMEOUT_MS, inline_creator, is_inline
+from storage.inline_sqlite import inline_creator, is_inline
 from storage.transactions import WRITE_OPTION, ForumAsyncSession, ForumSession
 
 logger = logging.getLogger(__name__)
 
 
 WAL_ATTEMPTS = 10
-SQLITE_BUSY_TIMEOUT_MS = BUSY_TIMEOUT_MS
-"""How long SQLite waits for the write lock before saying busy (then ``write_transaction`` retries)."""
+SQLITE_BUSY_TIMEOUT_MS = 5000
+"""How long SQLite waits for the write lock before saying busy (then ``write_transaction`` retries);
+on an inline connection, how long a statement that met the lock waits for it in its thread."""
 POSTGRES_POOL_SIZE = 5
 POSTGRES_MAX_OVERFLOW = 5
 

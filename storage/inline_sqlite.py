@@ -40,14 +40,11 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, TypeVar
 
+from storage.transactions import says_sqlite_busy
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-BUSY_TIMEOUT_MS = 5000
-"""How long a statement that met another process's lock waits for it, in its thread."""
-_BUSY_MESSAGES = ("database is locked", "database is busy", "database table is locked")
-
 
 _WAITS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sqlite-wait")
 """Threads of their own for what waits (a lock, the disk): the loop's default executor carries
@@ -57,11 +54,6 @@ shut down before the database at the bot's stop."""
 
 async def _in_thread(call: Callable[..., T], *args: Any) -> T:
     return await asyncio.get_running_loop().run_in_executor(_WAITS, partial(call, *args))
-
-
-def _is_busy(error: sqlite3.OperationalError) -> bool:
-    message = str(error).lower()
-    return any(text in message for text in _BUSY_MESSAGES)
 
 
 class _RunNow:
@@ -134,9 +126,10 @@ class InlineCursor:
 class InlineConnection:
     """An aiosqlite-like connection whose calls run on the loop (see the module's docstring)."""
 
-    def __init__(self, connection: sqlite3.Connection, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+    def __init__(self, connection: sqlite3.Connection, busy_timeout_ms: int) -> None:
         self._conn = connection
         self._busy_timeout_ms = busy_timeout_ms
+        """How long a statement that met another process's lock waits for it, in its thread."""
         self._connection: sqlite3.Connection | None = connection
         """What SQLAlchemy's dialect tests before a commit or rollback (None once closed)."""
         self._tx = _RunNow()
@@ -158,7 +151,7 @@ class InlineConnection:
         try:
             return call(*args)
         except sqlite3.OperationalError as exc:
-            if not _is_busy(exc):
+            if not says_sqlite_busy(exc):
                 raise
         return await _in_thread(self._patiently, call, *args)
 
@@ -196,7 +189,7 @@ class InlineConnection:
             self._conn.close()
 
 
-def inline_creator(path: str, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Callable[[], Any]:
+def inline_creator(path: str, busy_timeout_ms: int) -> Callable[[], Any]:
     """An ``async_creator`` for ``create_async_engine``: inline connections to the file ``path``.
 
     The driver's own busy timeout is 0 (``run`` waits in a thread instead), its

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, func, select
+from sqlalchemy import Row, Table, bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,28 +26,6 @@ async def meeting_by_id(session: AsyncSession, meeting_id: int, *, for_update: b
     return (await session.scalars(query.execution_options(populate_existing=True))).unique().one_or_none()
 
 
-class MeetingRecord(Protocol):
-    """A meeting read as a plain row (``meeting_record``): its columns and the host's name."""
-
-    id: int
-    forum_id: int
-    number: int
-    theme: str
-    description: str
-    starts_at: datetime
-    ends_at: datetime
-    host_museum_id: int | None
-    host_museum_name: str | None
-    venue_address: str
-    join_url: str | None
-    rsvp_deadline: datetime | None
-    status: str
-    revision: int
-    announced_at: datetime | None
-    announcement_key: str | None
-    calendar_token: str
-
-
 _MEETINGS = cast(Table, MeetingRow.__table__)
 _MUSEUMS = cast(Table, MuseumRow.__table__)
 _MEETING_RECORD = (
@@ -57,10 +35,10 @@ _MEETING_RECORD = (
 )
 
 
-async def meeting_record(session: AsyncSession, meeting_id: int) -> MeetingRecord | None:
-    """The meeting and its host's name in one Core statement: no ORM load (0.5–1 ms a turn)."""
-    row = (await session.execute(_MEETING_RECORD, {"meeting_id": meeting_id})).first()
-    return cast("MeetingRecord | None", row)
+async def meeting_record(session: AsyncSession, meeting_id: int) -> Row[Any] | None:
+    """The meeting's columns and its host's name (``host_museum_name``) as one plain row: no ORM
+    load (0.5–1 ms a turn). Its attributes are ``MeetingRow``'s column names."""
+    return (await session.execute(_MEETING_RECORD, {"meeting_id": meeting_id})).first()
 
 
 async def meeting_by_number(session: AsyncSession, forum_id: int, number: int) -> MeetingRow | None:

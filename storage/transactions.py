@@ -180,7 +180,12 @@ def is_busy(error: BaseException) -> bool:
     code = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
     if code in _POSTGRES_RETRYABLE:
         return True
-    message = str(original).lower()
+    return says_sqlite_busy(original)
+
+
+def says_sqlite_busy(error: BaseException) -> bool:
+    """Whether a driver's error is SQLite's "the lock is taken" (any of its wordings)."""
+    message = str(error).lower()
     return any(text in message for text in _SQLITE_BUSY)
 
 

@@ -17,8 +17,10 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.i18n import N_
@@ -214,7 +216,7 @@ def meeting_view(row: MeetingRow) -> Meeting:
     return _meeting(row, row.host_museum.name if row.host_museum is not None else None)
 
 
-def _meeting(row: MeetingRow | repo.MeetingRecord, host_museum: str | None) -> Meeting:
+def _meeting(row: MeetingRow | Row[Any], host_museum: str | None) -> Meeting:
     """The view of a meeting row, loaded by the ORM or read as a plain row with the host's name."""
     return Meeting(
         id=row.id,
