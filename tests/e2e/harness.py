@@ -52,6 +52,7 @@ import shlex
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -60,7 +61,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
@@ -410,6 +411,34 @@ class BotProcess:
             timeout=timeout,
         )
 
+    def wait_until_outbox_idle(self, timeout: float = 20.0) -> None:
+        """Wait until no outbox row that is due is still waiting to be sent.
+
+        Why: the Playground's web UI loses a message now and then when two arrive at the same
+        instant, one of them for another conversation in its list (seen: a channel card's
+        update and a 1:1 prompt 9 ms apart; the Playground logged both as 201, its chat pane
+        never showed the prompt). Teams has no such race. A test that waits for a proactive
+        message first lets what earlier steps queued (a ``manage.py`` import is another
+        process and does not kick the bot's worker) go out.
+        """
+        deadline = time.monotonic() + timeout
+        due: list[str] = []
+        while time.monotonic() < deadline:
+            due = self._due_outbox_rows()
+            if not due:
+                return
+            time.sleep(0.2)
+        raise HarnessError(f"the bot's outbox still has due messages after {timeout:.0f} s: {due!r}")
+
+    def _due_outbox_rows(self) -> list[str]:
+        assert self.data_dir is not None
+        now = datetime.now(UTC).replace(tzinfo=None)
+        with sqlite3.connect(self.data_dir / "bot.db", timeout=5.0) as connection:
+            rows = connection.execute(
+                "SELECT purpose, next_attempt_at FROM outbox_message WHERE status = 'pending'"
+            ).fetchall()
+        return [purpose for purpose, at in rows if datetime.fromisoformat(at).replace(tzinfo=None) <= now]
+
     def log_mark(self) -> int:
         """A position in the bot's log; pass it to :meth:`errors_since`."""
         try:
@@ -616,9 +645,10 @@ def wait_for_card_text(
             last.wait_for(state="visible", timeout=timeout)
             return last
         if time.monotonic() > deadline:
+            shot = screenshot(page, f"failed-wait-{text}")
             raise AssertionError(
                 f"no new card with {text!r} (+{list(also)!r}); {count} matching, wanted > {more_than}. "
-                f"Cards now: {card_texts(page)!r}"
+                f"Cards now: {card_texts(page)!r}; the pane reads {pane_text(page)!r}; screenshot {shot}"
             )
         page.wait_for_timeout(100)
 
@@ -628,6 +658,11 @@ def wait_for_text(page: Page, text: str | re.Pattern[str], timeout: float = DEFA
     locator = page.get_by_text(text).last
     locator.wait_for(state="visible", timeout=timeout)
     return locator
+
+
+def pane_text(page: Page, limit: int = 1500) -> str:
+    """The end of the page's visible text: what a failed wait saw instead of what it wanted."""
+    return " ".join(page.locator("body").inner_text().split())[-limit:]
 
 
 def card_texts(page: Page) -> list[str]:

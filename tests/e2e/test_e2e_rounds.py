@@ -80,6 +80,9 @@ def test_coordinator_opens_a_round_and_answers_the_prompt_in_the_card(
     harness.install_into_team(page, playground, harness.GENERAL)
     imported = bot.manage("import-programme", str(programme_file(tmp_path)), "--team", team_id)
     assert imported.returncode == 0, imported.stdout + imported.stderr
+    # The import changed meeting 1 of the earlier tests: its channel card's update goes first,
+    # so that it does not reach the Playground together with the prompt (see the harness).
+    bot.wait_until_outbox_idle()
 
     # --- 2. open a round: the prompt arrives in the personal chat ----------------------
     harness.open_personal_chat(page)
