@@ -20,7 +20,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, CursorResult, Select, and_, bindparam, case, exists, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Select,
+    and_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -454,3 +467,23 @@ async def personal_conversation_ids(session: AsyncSession, person_id: int) -> se
         Outbox.recipient_person_id == person_id, Outbox.conversation_id.is_not(None)
     )
     return {str(value) for value in (await session.scalars(statement.distinct())).all()}
+
+
+async def sent_keys_with_prefix(session: AsyncSession, prefix: str) -> list[str]:
+    """Keys of the sends under ``prefix`` that reached Teams (a poll's 1:1 copies, to update at its close)."""
+    rows = await session.scalars(
+        select(OutboxMessageRow.idempotency_key).where(
+            OutboxMessageRow.idempotency_key.startswith(prefix, autoescape=True),
+            OutboxMessageRow.operation == SEND,
+            OutboxMessageRow.status == SENT,
+        )
+    )
+    return list(rows)
+
+
+async def delete_with_prefix(session: AsyncSession, prefix: str) -> int:
+    """Delete every row whose key starts with ``prefix`` (and the updates that target them)."""
+    matches = OutboxMessageRow.idempotency_key.startswith(prefix, autoescape=True)
+    targets = OutboxMessageRow.target_key.startswith(prefix, autoescape=True)
+    result = await session.execute(delete(OutboxMessageRow).where(or_(matches, targets)))
+    return _rowcount(result)

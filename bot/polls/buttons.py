@@ -17,7 +17,7 @@ from botbuilder.core import TurnContext
 from bot.polls.commands import PollReplies
 from bot.turn import TurnInfo
 from cards.elements import Element
-from cards.polls.actions import answers_in, poll_id_of
+from cards.polls.actions import answers_in, poll_id_of, wants_personal_copies
 from cards.polls.card import PollCardView, discarded_card, poll_card, preview_card
 from forum.i18n import N_, format_when, tr
 from forum.polls.model import (
@@ -100,8 +100,9 @@ class PollButtons(PollReplies):
         if poll_id is None:
             await turn_context.send_activity(tr(turn.locale, "poll.card_invalid"))
             return None
+        personal = wants_personal_copies(data)
         try:
-            poll = await self.service.post(turn.actor, poll_id)
+            poll = await self.service.post(turn.actor, poll_id, personal=personal)
         except PollChannelMissingError:
             await turn_context.send_activity(tr(turn.locale, "poll.post.no_channel"))
             return None
@@ -109,7 +110,8 @@ class PollButtons(PollReplies):
             key = N_("poll.post.already") if exc.poll.status.value != "draft" else N_("poll.post.past")
             return preview_card(exc.poll, turn.locale, turn.time_zone, tr(turn.locale, key), posted=True)
         self.kick()
-        return preview_card(poll, turn.locale, turn.time_zone, tr(turn.locale, "poll.post.done"), posted=True)
+        done = tr(turn.locale, "poll.post.done_personal" if personal else "poll.post.done")
+        return preview_card(poll, turn.locale, turn.time_zone, done, posted=True)
 
     async def discard(self, turn_context: TurnContext, turn: TurnInfo, data: dict[str, Any]) -> CardReply:
         poll_id = poll_id_of(data)

@@ -17,6 +17,7 @@ from cards.polls.actions import VERB_ANSWER, VERB_DISCARD, VERB_MINE, VERB_POST,
 from cards.polls.activities import PollCards
 from forum.i18n import N_
 from forum.people.personal_data import PersonalDataRegistry
+from forum.polls.copies import FORGET_NUDGES_JOB, NUDGE_JOB, forget_nudges_job, nudge_job
 from forum.polls.links import PollLinks
 from forum.polls.messages import poll_renderers
 from forum.polls.model import NotPollMemberError, PollNotFoundError
@@ -47,6 +48,8 @@ def register_poll_features(bot: ForumBot, delivery: Delivery, parts: PollFeature
     bot.card_actions.register(VERB_DISCARD, buttons.discard)
 
     delivery.jobs.register(CLOSE_JOB, close_job)
+    delivery.jobs.register(NUDGE_JOB, nudge_job)
+    delivery.jobs.register(FORGET_NUDGES_JOB, forget_nudges_job)
     for purpose, render in poll_renderers(PollCards(), parts.links).items():
         delivery.renderers.register(purpose, render)
 

@@ -11,6 +11,8 @@ from typing import Any
 from cards.elements import VERB_KEY, Element, id_in
 
 POLL_KEY = "pollId"
+PERSONAL_KEY = "personal"
+"""On *Post*: true sends a copy to each participant's 1:1 too."""
 INPUT_PREFIX = "q"
 
 VERB_ANSWER = "poll.answer"
@@ -30,6 +32,12 @@ def input_id(question_id: int) -> str:
 
 def poll_id_of(data: dict[str, Any]) -> int | None:
     return id_in(data, POLL_KEY)
+
+
+def wants_personal_copies(data: dict[str, Any]) -> bool:
+    """The preview's second *Post* button; anything but a true (or "true", from a Submit) is no."""
+    value = data.get(PERSONAL_KEY)
+    return value is True or value == "true"
 
 
 def refresh(poll_id: int, user_ids: list[str] | None) -> Element:

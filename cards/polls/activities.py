@@ -23,6 +23,14 @@ class PollCards:
         view = PollCardView(respondents=respondents, refresh_user_ids=refresh_user_ids)
         return card_message(poll_card(poll, view, locale, time_zone), title_of(poll, locale))
 
+    def personal_card(
+        self, poll: Poll, respondents: int, *, reminder: bool, locale: str, time_zone: str
+    ) -> dict[str, Any]:
+        banner = tr(locale, "poll.nudge.note") if reminder and poll.is_open else None
+        view = PollCardView(respondents=respondents, refresh_user_ids=None if poll.is_open else [], banner=banner)
+        summary = tr(locale, "poll.nudge.summary", title=title_of(poll, locale)) if banner else title_of(poll, locale)
+        return card_message(poll_card(poll, view, locale, time_zone), summary)
+
     def results_card(
         self, results: PollResults, *, chart_url: str | None, locale: str, time_zone: str
     ) -> dict[str, Any]:

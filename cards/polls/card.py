@@ -13,7 +13,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from cards.elements import Element, adaptive_card, container, execute, heading, text
-from cards.polls.actions import POLL_KEY, VERB_ANSWER, VERB_DISCARD, VERB_MINE, VERB_POST, input_id, refresh
+from cards.polls.actions import (
+    PERSONAL_KEY,
+    POLL_KEY,
+    VERB_ANSWER,
+    VERB_DISCARD,
+    VERB_MINE,
+    VERB_POST,
+    input_id,
+    refresh,
+)
 from forum.i18n import N_, format_when, tr
 from forum.polls.definition import MAX_OPEN_ANSWER, QuestionKind, text_in
 from forum.polls.model import Poll, Question
@@ -37,6 +46,8 @@ class PollCardView:
     """Question id → message id of the error shown under it."""
     note: str | None = None
     note_is_warning: bool = False
+    banner: str | None = None
+    """A line above the title (the reminder's), shown while the poll is open."""
     now: datetime | None = None
 
 
@@ -114,6 +125,8 @@ def question_block(question: Question, view: PollCardView, locale: str, *, with_
 def poll_card(poll: Poll, view: PollCardView, locale: str, time_zone: str) -> Element:
     """The channel card (``view.answers`` None) or one person's view of it."""
     body: list[Element] = [heading(title_of(poll, locale)), *_status_lines(poll, view, locale, time_zone)]
+    if view.banner and not poll.is_closed:
+        body.insert(0, text(view.banner, weight="Bolder", color="Accent"))
     if poll.is_closed:
         if view.note:
             body.append(text(view.note, color="Attention" if view.note_is_warning else "Good", spacing="Medium"))
@@ -136,7 +149,8 @@ def poll_card(poll: Poll, view: PollCardView, locale: str, time_zone: str) -> El
 
 
 def preview_card(poll: Poll, locale: str, time_zone: str, note: str | None = None, *, posted: bool = False) -> Element:
-    """For the coordinator's 1:1: the questions as they will read, then *Post to channel* / *Cancel*."""
+    """For the coordinator's 1:1: the questions as they will read, then *Post to channel*, *Post and
+    send to everyone's chat* (a copy in each participant's 1:1 and one reminder) or *Cancel*."""
     body: list[Element] = [
         text(tr(locale, "poll.preview.title"), is_subtle=True),
         heading(title_of(poll, locale)),
@@ -153,6 +167,7 @@ def preview_card(poll: Poll, locale: str, time_zone: str, note: str | None = Non
     data = {POLL_KEY: poll.id}
     actions = [
         execute(tr(locale, "poll.preview.post"), VERB_POST, data, style="positive"),
+        execute(tr(locale, "poll.preview.post_personal"), VERB_POST, {**data, PERSONAL_KEY: True}),
         execute(tr(locale, "poll.preview.discard"), VERB_DISCARD, data),
     ]
     return adaptive_card(body, actions)

@@ -29,6 +29,10 @@ logger = logging.getLogger(__name__)
 PURPOSE_CARD = "poll_card"
 PURPOSE_CARD_UPDATE = "poll_card_update"
 PURPOSE_RESULTS = "poll_results"
+PURPOSE_COPY = "poll_copy"
+"""The card in a participant's 1:1 (``forum.polls.copies``)."""
+PURPOSE_COPY_UPDATE = "poll_copy_update"
+PURPOSE_NUDGE = "poll_nudge"
 POLL_ID = "poll_id"
 REFRESH_AUDIENCE_LIMIT = 60
 """Teams refreshes a card automatically for at most 60 people."""
@@ -66,6 +70,29 @@ def poll_renderers(
             time_zone=reader.time_zone,
         )
 
+    async def personal(session: AsyncSession, intent: Intent, reader: Reader, *, reminder: bool) -> Activity | None:
+        """A 1:1 copy or the reminder: nothing once the poll has closed; its update says *closed*."""
+        try:
+            poll = await load_poll(session, int(intent.data[POLL_ID]))
+        except PollNotFoundError:
+            return None
+        if not poll.is_open and intent.operation == "send":
+            logger.info("%s: the poll has closed, nothing to send", intent.key)
+            return None
+        return cards.personal_card(
+            poll,
+            await repo.response_count(session, poll.id),
+            reminder=reminder,
+            locale=reader.locale,
+            time_zone=reader.time_zone,
+        )
+
+    async def copy(session: AsyncSession, intent: Intent, reader: Reader) -> Activity | None:
+        return await personal(session, intent, reader, reminder=False)
+
+    async def nudge(session: AsyncSession, intent: Intent, reader: Reader) -> Activity | None:
+        return await personal(session, intent, reader, reminder=True)
+
     async def results(session: AsyncSession, intent: Intent, reader: Reader) -> Activity | None:
         try:
             found = await poll_results(session, int(intent.data[POLL_ID]))
@@ -74,4 +101,11 @@ def poll_renderers(
         chart = links.chart_url(found.poll.id, found.poll.number, clock()) if links and found.shown else None
         return cards.results_card(found, chart_url=chart, locale=reader.locale, time_zone=reader.time_zone)
 
-    return {PURPOSE_CARD: channel, PURPOSE_CARD_UPDATE: channel, PURPOSE_RESULTS: results}
+    return {
+        PURPOSE_CARD: channel,
+        PURPOSE_CARD_UPDATE: channel,
+        PURPOSE_RESULTS: results,
+        PURPOSE_COPY: copy,
+        PURPOSE_COPY_UPDATE: copy,
+        PURPOSE_NUDGE: nudge,
+    }

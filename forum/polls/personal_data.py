@@ -21,7 +21,7 @@ from forum.people.personal_data import Description, ExportSection, Line
 from forum.polls.definition import text_in
 from forum.polls.messages import PURPOSE_CARD_UPDATE
 from forum.polls.model import load_poll
-from forum.polls.service import voter_hash
+from forum.polls.voters import voter_hash
 from storage.polls import repository as repo
 from storage.polls.models import PollResponseRow
 

@@ -19,6 +19,11 @@ class PollRenderer(Protocol):
         ``refresh_user_ids``: None refreshes for everyone, a list for those listed, ``[]`` no refresh."""
         ...
 
+    def personal_card(self, poll: Poll, respondents: int, *, reminder: bool, locale: str, time_zone: str) -> Activity:
+        """The card in one participant's 1:1 (a copy, or the one reminder): as the channel's,
+        refreshed for its one reader while open, so they see their own answers."""
+        ...
+
     def results_card(self, results: PollResults, *, chart_url: str | None, locale: str, time_zone: str) -> Activity:
         """The results in the channel once the poll has closed."""
         ...

@@ -8,8 +8,6 @@ answers in random order), after which no one, the bot included, can tell whose t
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import random
 import secrets
@@ -26,6 +24,7 @@ from forum.delivery.outbox import ChannelTarget, PersonTarget, enqueue_message
 from forum.i18n import N_
 from forum.people.permissions import NotCoordinatorError
 from forum.people.roster import Actor
+from forum.polls.copies import close_personal_copies, queue_personal_copies
 from forum.polls.definition import MAX_OPEN_ANSWER, PollDefinition, QuestionKind, forum_survey
 from forum.polls.messages import POLL_ID, PURPOSE_CARD, PURPOSE_CARD_UPDATE, PURPOSE_RESULTS
 from forum.polls.model import (
@@ -44,6 +43,7 @@ from forum.polls.model import (
     poll_of,
 )
 from forum.polls.results import PollResults, poll_results
+from forum.polls.voters import voter_hash
 from storage import roster_repository as roster_repo
 from storage.polls import repository as repo
 from storage.transactions import write_transaction
@@ -62,10 +62,6 @@ class PollChannelMissingError(Exception):
 
 class PollNotClosedError(Exception):
     """Results and exports wait until the poll has closed."""
-
-
-def voter_hash(key: str, person_id: int) -> str:
-    return hmac.new(bytes.fromhex(key), str(person_id).encode("ascii"), hashlib.sha256).hexdigest()
 
 
 def card_key(poll_id: int) -> str:
@@ -132,6 +128,7 @@ async def close_poll(session: AsyncSession, poll_id: int, now: datetime) -> Poll
         await repo.forget_voters(session, poll_id)
         await repo.rewrite_shuffled(session, poll_id, _shuffle)
     await cancel_jobs(session, key_prefix=close_job_key(poll_id))
+    await close_personal_copies(session, poll, now)
     if poll.card_key:
         await enqueue_card_update(session, card_key=poll.card_key, purpose=PURPOSE_CARD_UPDATE, now=now)
     await enqueue_intent(
@@ -212,8 +209,10 @@ class PollService:
         async with self._sessions() as session, session.begin():
             return await create_poll(session, forum_id, definition)
 
-    async def post(self, actor: Actor, poll_id: int) -> Poll:
-        """Open the poll: its card goes to the channel through the outbox, its closing is planned."""
+    async def post(self, actor: Actor, poll_id: int, *, personal: bool = False) -> Poll:
+        """Open the poll: its card goes to the channel through the outbox, its closing is planned.
+
+        ``personal``: a copy to each active participant's 1:1 too, and one reminder later."""
         now = self._clock()
         async with self._sessions() as session, session.begin():
             poll = await load_poll(session, poll_id, for_update=True)
@@ -250,8 +249,11 @@ class PollService:
                     due_at=poll.closes_at,
                     now=now,
                 )
+            opened = await load_poll(session, poll_id)
+            if personal:
+                await queue_personal_copies(session, opened, now)
             logger.info("poll %s opened", poll_id)
-            return await load_poll(session, poll_id)
+            return opened
 
     async def close(self, actor: Actor, poll_id: int) -> tuple[Poll, bool]:
         """Close now: (the poll, whether this closed it)."""

@@ -355,3 +355,18 @@ async def replace_baseline(session: AsyncSession, forum_id: int, label: str, row
         .execution_options(synchronize_session=False)
     )
     await session.execute(insert(PollBaselineRow), [{"forum_id": forum_id, "label": label, **row} for row in rows])
+
+
+async def who_answered(session: AsyncSession, poll_id: int) -> tuple[set[str], set[int]]:
+    """The poll's responses as stored: (voter hashes, participant ids); for the one nudge."""
+    rows = await session.execute(
+        select(PollResponseRow.voter_hash, PollResponseRow.participant_id).where(PollResponseRow.poll_id == poll_id)
+    )
+    hashes: set[str] = set()
+    participants: set[int] = set()
+    for voter_hash, participant_id in rows:
+        if voter_hash is not None:
+            hashes.add(voter_hash)
+        if participant_id is not None:
+            participants.add(participant_id)
+    return hashes, participants

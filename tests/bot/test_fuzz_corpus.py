@@ -102,7 +102,7 @@ def corpus_for(driver: Driver, seed: int) -> Corpus:
     aliases = [alias for spec in bot.understood_commands for alias in spec.aliases]
     verbs = list(bot.card_actions.verbs)
     data_keys = ["meetingId", "answer", "personId", "number", "theme", "description", "date", "start", "end_date",
-                 "end", "host", "address", "join_url", "rsvp_date", "rsvp_time"]  # fmt: skip
+                 "end", "host", "address", "join_url", "rsvp_date", "rsvp_time", "pollId", "personal"]  # fmt: skip
     return Corpus(driver.service_url, aliases, verbs, data_keys, seed)
 
 

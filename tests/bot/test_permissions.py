@@ -114,7 +114,8 @@ BUTTON_TABLE: dict[str, tuple[Callable[[World], dict[str, Any]], dict[str, str]]
         {PARTICIPANT: OK, COORDINATOR: OK, OUTSIDE: REFUSED},
     ),
     "poll.discard": (lambda w: {"pollId": w.poll_id}, coordinators()),
-    "poll.post": (lambda w: {"pollId": w.poll_id}, coordinators()),
+    # The preview's second Post (copies to everyone's 1:1 too): the richer path, same rule.
+    "poll.post": (lambda w: {"pollId": w.poll_id, "personal": True}, coordinators()),
     # The check-ins wing (issue 11): buttons of a prompt, digest, reply and project card.
     "checkin.save": (lambda w: {"tried": "x"}, {PARTICIPANT: OK, COORDINATOR: OK, OUTSIDE: REFUSED}),
     "checkin.nothing": (lambda w: {}, {PARTICIPANT: OK, COORDINATOR: OK, OUTSIDE: REFUSED}),

@@ -12,6 +12,7 @@ import pytest
 
 from cards.charts import MAX_CARD_UTF16_BYTES, card_errors_with_charts, chart_errors, utf16_size
 from cards.polls.actions import answers_in
+from cards.polls.activities import PollCards
 from cards.polls.card import PollCardView, export_card, poll_card, polls_list_card, preview_card
 from cards.polls.results import results_card, results_png
 from forum.i18n import SUPPORTED_LOCALES
@@ -52,6 +53,12 @@ def survey_results(open_length: int = 60, opens: int = 12) -> PollResults:
     return PollResults(CLOSED, respondents, questions, comparison)
 
 
+def reminder_card(locale: str) -> dict[str, Any]:
+    activity = PollCards().personal_card(SURVEY, 12, reminder=True, locale=locale, time_zone=ZONE)
+    card: dict[str, Any] = activity["attachments"][0]["content"]
+    return card
+
+
 CARDS: dict[str, Callable[[str], dict[str, Any]]] = {
     "poll_channel": lambda loc: poll_card(SURVEY, PollCardView(respondents=12, refresh_user_ids=None), loc, ZONE),
     "poll_personal": lambda loc: poll_card(
@@ -62,6 +69,7 @@ CARDS: dict[str, Callable[[str], dict[str, Any]]] = {
     ),
     "poll_closed": lambda loc: poll_card(CLOSED, PollCardView(respondents=38), loc, ZONE),
     "poll_quick_channel": lambda loc: poll_card(QUICK, PollCardView(respondents=0, refresh_user_ids=None), loc, ZONE),
+    "poll_reminder": lambda loc: reminder_card(loc),
     "poll_preview": lambda loc: preview_card(replace(SURVEY, status=PollStatus.DRAFT), loc, ZONE),
     "poll_results": lambda loc: results_card(survey_results(), loc, chart_url="https://bot.example/polls/chart/t/poll-1.png"),
     "poll_results_hidden": lambda loc: results_card(PollResults(CLOSED, 3, summarise(CLOSED, 3, [], {}, [])), loc),
