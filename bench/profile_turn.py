@@ -33,11 +33,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from aiohttp.test_utils import TestClient, TestServer  # noqa: E402
+from sqlalchemy import event  # noqa: E402
 
 from app import create_app  # noqa: E402
 from bench.fake_teams import bench_member  # noqa: E402
 from bench.inbound import Context, checkin_submit, help_turn, poll_vote, rsvp_press  # noqa: E402
 from bench.sampler import Sampler  # noqa: E402
+from bot.components import DATABASE  # noqa: E402
 from bot.delivery.context import DELIVERY  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from forum.delivery.quiet_hours import NEVER_QUIET  # noqa: E402
@@ -45,6 +47,46 @@ from tests.bot.meetings.helpers import future_day, programme_text, seed_programm
 from tests.support.activities import TEAM_ID, TEAM_NAME, card_execute, personal_message  # noqa: E402
 from tests.support.driver import Driver  # noqa: E402
 from tests.support.fake_connector import FakeConnector  # noqa: E402
+
+
+class StatementTimes:
+    """Time spent in the driver per SQL statement text, from SQLAlchemy's cursor events.
+
+    Why: with inline SQLite the database's own work runs on the loop, so a statement that
+    scans shows up as turn time; this says which one.
+    """
+
+    def __init__(self) -> None:
+        self.totals: dict[str, list[float]] = {}
+        self._engine: Any = None
+
+    def attach(self, engine: Any) -> None:
+        self._engine = engine
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+
+    def detach(self) -> None:
+        if self._engine is not None:
+            event.remove(self._engine, "before_cursor_execute", self._before)
+            event.remove(self._engine, "after_cursor_execute", self._after)
+            self._engine = None
+
+    def _before(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        conn.info["bench_started"] = time.perf_counter()
+
+    def _after(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        took = time.perf_counter() - conn.info.pop("bench_started", time.perf_counter())
+        entry = self.totals.setdefault(" ".join(statement.split())[:150], [0, 0.0])
+        entry[0] += 1
+        entry[1] += took
+
+    def report(self, turns: int, top: int) -> str:
+        rows = sorted(self.totals.items(), key=lambda item: -item[1][1])[:top]
+        total = sum(t for _, t in self.totals.values()) * 1000 / turns
+        lines = [f"SQL statements: {total:.2f} ms per turn in the driver; per statement text (count/turn, ms/turn):"]
+        lines += [f"  {count / turns:5.2f}  {took * 1000 / turns:6.3f}  {text}" for text, (count, took) in rows]
+        return "\n".join(lines)
+
 
 CASES = {"help": help_turn, "rsvp": rsvp_press, "checkin": checkin_submit, "poll": poll_vote}
 
@@ -91,6 +133,9 @@ async def profile(args: argparse.Namespace, database_url: str) -> None:
         if args.turn_only:
             pump.kick = lambda: None  # type: ignore[method-assign]  # the card updates wait: the turn alone
 
+        statements = StatementTimes()
+        if args.statements:
+            statements.attach(client.server.app[DATABASE].engine.sync_engine)
         profiler = cProfile.Profile()
         sampler = Sampler()
         began_cpu, began = time.process_time(), time.perf_counter()
@@ -105,12 +150,15 @@ async def profile(args: argparse.Namespace, database_url: str) -> None:
         if args.sample:
             sampler.__exit__()
         cpu, wall = time.process_time() - began_cpu, time.perf_counter() - began
+        statements.detach()
     finally:
         await client.close()
         await connector_server.close()
     per_turn = 1000 / args.turns
     print(f"{args.case}: {args.turns} turns, CPU {cpu * per_turn:.1f} ms/turn, wall {wall * per_turn:.1f} ms/turn")
     print(f"connector requests during the profile: {len(fake.requests)}")
+    if args.statements:
+        print(statements.report(args.turns, args.top))
     if args.sample:
         print(sampler.report(wall * per_turn, top=args.top, pattern=args.pattern))
     elif not args.plain:
@@ -130,6 +178,9 @@ def main() -> None:
     parser.add_argument("--dump", help="also write the raw profile here (for pstats or snakeviz)")
     parser.add_argument("--turn-only", action="store_true", help="the outbox is not woken: the turn's own cost")
     parser.add_argument("--plain", action="store_true", help="no profiler: the CPU and wall time per turn only")
+    parser.add_argument(
+        "--statements", action="store_true", help="also time each SQL statement (the driver's execute) per turn"
+    )
     parser.add_argument("--sample", action="store_true", help="a sampling profile instead (bench/sampler.py)")
     parser.add_argument("--pattern", help="with --sample: only functions whose path:name matches this regex")
     args = parser.parse_args()
