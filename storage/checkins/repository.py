@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.checkins.models import (
@@ -54,15 +54,23 @@ async def round_with_meeting_number(session: AsyncSession, round_id: int) -> tup
     return (found[0], found[1]) if found is not None else None
 
 
-async def open_rounds(session: AsyncSession, forum_id: int, now: datetime) -> Sequence[CheckinRoundRow]:
-    query = select(CheckinRoundRow).where(
-        CheckinRoundRow.forum_id == forum_id,
+# The check-in submit's reads are built once with bind parameters (as the RSVP's and the
+# vote's): building and cache-keying a statement cost more than SQLite's run of it.
+_OPEN_ROUNDS = (
+    select(CheckinRoundRow)
+    .where(
+        CheckinRoundRow.forum_id == bindparam("forum_id"),
         CheckinRoundRow.cancelled.is_(False),
         CheckinRoundRow.opened_at.is_not(None),
-        CheckinRoundRow.opened_at <= now,
-        CheckinRoundRow.closes_at > now,
+        CheckinRoundRow.opened_at <= bindparam("now"),
+        CheckinRoundRow.closes_at > bindparam("now"),
     )
-    return (await session.scalars(query.order_by(CheckinRoundRow.opens_at.desc()))).all()
+    .order_by(CheckinRoundRow.opens_at.desc())
+)
+
+
+async def open_rounds(session: AsyncSession, forum_id: int, now: datetime) -> Sequence[CheckinRoundRow]:
+    return (await session.scalars(_OPEN_ROUNDS, {"forum_id": forum_id, "now": now})).all()
 
 
 async def next_round_after(session: AsyncSession, forum_id: int, moment: datetime) -> CheckinRoundRow | None:
@@ -83,12 +91,15 @@ async def next_round_after(session: AsyncSession, forum_id: int, moment: datetim
 # --- check-ins --------------------------------------------------------------
 
 
+_CHECKIN_OF = (
+    select(CheckinRow)
+    .where(CheckinRow.round_id == bindparam("round_id"), CheckinRow.participant_id == bindparam("participant_id"))
+    .execution_options(populate_existing=True)
+)
+
+
 async def checkin_of(session: AsyncSession, round_id: int, participant_id: int) -> CheckinRow | None:
-    return await session.scalar(
-        select(CheckinRow)
-        .where(CheckinRow.round_id == round_id, CheckinRow.participant_id == participant_id)
-        .execution_options(populate_existing=True)
-    )
+    return await session.scalar(_CHECKIN_OF, {"round_id": round_id, "participant_id": participant_id})
 
 
 async def checkin_by_id(session: AsyncSession, checkin_id: int) -> CheckinRow | None:
@@ -156,17 +167,20 @@ async def project_of_museum(session: AsyncSession, museum_id: int) -> ProjectRow
     return await session.scalar(select(ProjectRow).where(ProjectRow.museum_id == museum_id))
 
 
+_EXPERIMENTS_OF_MUSEUM = (
+    select(ExperimentRow)
+    .join(ProjectRow, ProjectRow.id == ExperimentRow.project_id)
+    .where(ProjectRow.museum_id == bindparam("museum_id"))
+)
+_LIVE_EXPERIMENTS_OF_MUSEUM = _EXPERIMENTS_OF_MUSEUM.where(ExperimentRow.removed.is_(False)).order_by(ExperimentRow.id)
+_ALL_EXPERIMENTS_OF_MUSEUM = _EXPERIMENTS_OF_MUSEUM.order_by(ExperimentRow.id)
+
+
 async def experiments_of_museum(
     session: AsyncSession, museum_id: int, *, with_removed: bool = False
 ) -> Sequence[ExperimentRow]:
-    query = (
-        select(ExperimentRow)
-        .join(ProjectRow, ProjectRow.id == ExperimentRow.project_id)
-        .where(ProjectRow.museum_id == museum_id)
-    )
-    if not with_removed:
-        query = query.where(ExperimentRow.removed.is_(False))
-    return (await session.scalars(query.order_by(ExperimentRow.id))).all()
+    query = _ALL_EXPERIMENTS_OF_MUSEUM if with_removed else _LIVE_EXPERIMENTS_OF_MUSEUM
+    return (await session.scalars(query, {"museum_id": museum_id})).all()
 
 
 async def experiments_by_id(session: AsyncSession, ids: Collection[int]) -> dict[int, ExperimentRow]:
@@ -189,9 +203,13 @@ async def museum_by_id(session: AsyncSession, museum_id: int) -> MuseumRow | Non
     return await session.get(MuseumRow, museum_id)
 
 
+_MUSEUM_NAMES = select(MuseumRow.id, MuseumRow.name).where(MuseumRow.forum_id == bindparam("forum_id"))
+
+
 async def museums_by_id(session: AsyncSession, forum_id: int) -> dict[int, str]:
-    rows = (await session.scalars(select(MuseumRow).where(MuseumRow.forum_id == forum_id))).all()
-    return {row.id: row.name for row in rows}
+    """Id → name of the forum's museums: two columns, no ORM objects."""
+    rows = await session.execute(_MUSEUM_NAMES, {"forum_id": forum_id})
+    return {museum_id: name for museum_id, name in rows}
 
 
 # --- people ---
