@@ -318,7 +318,10 @@ class CheckinDialog:
             learned=clean_text(values.learned),
             help_wanted=clean_text(values.help_wanted),
         )
-        assert turn.forum_id is not None
+        if turn.forum_id is None:  # removed from the forum's team while the dialog ran
+            logger.info("typed check-in refused: no forum any more")
+            await step.context.send_activity(tr(turn.locale, "checkin.not_member"))
+            return await step.end_dialog()
         try:
             outcome = await self._service.save(turn.actor, turn.forum_id, values)
         except CheckinInvalidError as exc:

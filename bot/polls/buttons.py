@@ -110,7 +110,7 @@ class PollButtons(PollReplies):
             key = N_("poll.post.already") if exc.poll.status.value != "draft" else N_("poll.post.past")
             return preview_card(exc.poll, turn.locale, turn.time_zone, tr(turn.locale, key), posted=True)
         self.kick()
-        done = tr(turn.locale, "poll.post.done_personal" if personal else "poll.post.done")
+        done = tr(turn.locale, "poll.post.done_personal") if personal else tr(turn.locale, "poll.post.done")
         return preview_card(poll, turn.locale, turn.time_zone, done, posted=True)
 
     async def discard(self, turn_context: TurnContext, turn: TurnInfo, data: dict[str, Any]) -> CardReply:

@@ -12,9 +12,12 @@ from app import create_app
 from bot.components import DATABASE
 from storage.models import PersonRow
 from tests.bot.checkins.helpers import checkins, rounds, run_jobs, seed, settle, virtual_clock
-from tests.support.activities import ERIK, KAISA, LIISA, User, personal_message
+from tests.support.activities import BOT, ERIK, KAISA, LIISA, User, members_removed, personal_message
 from tests.support.driver import Driver
 from tests.support.fake_connector import FakeConnector
+from tests.support.turns import FailedTurns, failed_turns
+
+__all__ = ["failed_turns"]
 
 
 async def say(driver: Driver, user: User, text: str, locale: str = "fi-FI") -> list[str]:
@@ -139,3 +142,18 @@ async def test_a_typed_answer_finished_after_the_last_round_is_kept_late_and_sai
     assert any("viimeiselle kierrokselle" in r for r in done), done
     [row] = await checkins(driver)
     assert row.round_id == last.id and row.late and row.learned == "Opimme."
+
+
+async def test_a_dialog_finished_after_the_bot_left_the_team_says_so_and_saves_nothing(
+    driver: Driver, failed_turns: FailedTurns
+) -> None:
+    """Found by the fuzz corpus: the forum went inactive while a typed check-in ran."""
+    await opened(driver)
+    await say(driver, LIISA, "kuulumiset teksti")
+    for answer in ("1", "Perhesunnuntait", "käynnissä", "Kokeilimme.", "Opimme.", "-"):
+        await say(driver, LIISA, answer)
+    await driver.send(members_removed(driver.service_url, KAISA, [BOT["id"]]))
+    done = await say(driver, LIISA, "kyllä")
+    assert any("jäsen" in r for r in done), done
+    assert await checkins(driver) == []
+    assert len(failed_turns) == 0
