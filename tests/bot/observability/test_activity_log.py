@@ -88,4 +88,16 @@ def test_untrusted_ids_stay_on_one_bounded_line() -> None:
     )
     record = ActivityRecord.of(activity)
     assert "\n" not in record.activity_id and " " not in record.activity_id and len(record.activity_id) <= 128
-    assert record.tenant == "t?1"
+    assert record.tenant.startswith("h:") and len(record.tenant) == 14
+
+
+def test_an_id_that_is_not_shaped_like_teams_ids_is_logged_as_a_hash() -> None:
+    """Found by the fuzz corpus: an activity id that was an e-mail address reached the log."""
+    from botbuilder.schema import Activity
+
+    crafted = ActivityRecord.of(Activity(id="kaisa@museovirasto.fi", type="message"))
+    again = ActivityRecord.of(Activity(id="kaisa@museovirasto.fi", type="message"))
+    assert "@" not in crafted.activity_id and crafted.activity_id.startswith("h:")
+    assert crafted.activity_id == again.activity_id  # two lines of one id still match
+    plain = "1:1a2b3c-4d5e_f.6;messageid=1796324180719"
+    assert ActivityRecord.of(Activity(id=plain, type="message")).activity_id == plain
