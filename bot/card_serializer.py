@@ -9,6 +9,10 @@ card, more than the rest of the ``help`` turn (``bench/profile_turn.py
 before msrest runs and put back into its output, unchanged, which is what
 msrest's walk returns for plain JSON. Everything else (the activity's own
 fields, a content that is not plain JSON) is msrest's, as before.
+
+Before that, a whole request body that is plain (every model field of the type
+msrest expects: the usual case) is written by :class:`bot.model_codec.ModelCodec`
+in one walk, with the same result as msrest's three.
 """
 
 from __future__ import annotations
@@ -20,28 +24,11 @@ from typing import Any
 from botbuilder.schema import Activity, Attachment
 from botframework.connector.aio import ConnectorClient
 from msrest import Serializer
+from msrest.serialization import Model
+
+from bot.model_codec import ModelCodec, NotPlain, is_plain_json
 
 logger = logging.getLogger(__name__)
-
-_PLAIN_LEAVES = (str, int, float, bool, type(None))
-
-
-def is_plain_json(value: Any) -> bool:
-    """True for a tree of dicts with string keys, lists, strings, numbers, booleans and None."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        kind = type(item)
-        if kind is dict:
-            for key, inner in item.items():
-                if type(key) is not str:
-                    return False
-                stack.append(inner)
-        elif kind is list:
-            stack.extend(item)
-        elif kind not in _PLAIN_LEAVES:
-            return False
-    return True
 
 
 def _content_of(attachment: Any) -> Any:
@@ -63,7 +50,16 @@ def _without_content(attachment: Any) -> Any:
 class CardPassingSerializer(Serializer):  # type: ignore[misc]
     """msrest's serializer, except that plain-JSON attachment contents pass through untouched."""
 
+    def __init__(self, classes: dict[str, Any] | None = None) -> None:
+        super().__init__(classes)
+        self._codec = ModelCodec(self.dependencies)
+
     def body(self, data: Any, data_type: str, **kwargs: Any) -> Any:
+        if isinstance(data, Model) and data_type in self.dependencies and not kwargs:
+            try:
+                return self._codec.write(data)
+            except NotPlain:
+                pass  # msrest's own, below
         if data_type != "Activity" or not isinstance(data, Activity) or not data.attachments:
             return super().body(data, data_type, **kwargs)
         contents: list[Any] = []

@@ -23,6 +23,7 @@ from bot.adapter import ForumAdapter
 from bot.auth import SigningKeysUnavailable, Unauthorized
 from bot.edge import InputRefused, bounded_activity, bounded_json, typed_fields
 from bot.inbound import InboundActivities
+from bot.model_codec import ModelCodec
 from bot.observability.activity_record import (
     ERROR,
     FOREIGN_TENANT,
@@ -84,6 +85,7 @@ def messages_handler(
     inbound: InboundActivities | None = None,
 ) -> Any:
     max_body_bytes = settings.max_body_bytes
+    codec = ModelCodec(Activity._infer_class_models())
 
     async def handle_messages(request: web.Request) -> web.Response:
         if request.content_type != "application/json":
@@ -105,7 +107,7 @@ def messages_handler(
         if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
             return _problem(400, "body is not a Bot Framework activity (no type)")
         try:
-            activity = Activity().deserialize(typed_fields(body))
+            activity = codec.read_or_msrest(Activity, typed_fields(body))
         except (DeserializationError, ValueError, TypeError, AttributeError) as exc:
             return _problem(400, f"body is not a Bot Framework activity: {type(exc).__name__}")
         try:

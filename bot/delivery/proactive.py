@@ -24,6 +24,7 @@ from botbuilder.schema import Activity, ChannelAccount, ConversationParameters, 
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from bot.delivery.limiter import BACKGROUND_TENANT, TeamsCalls
+from bot.model_codec import ModelCodec
 from bot.references import reference_from_json
 from forum.delivery.outbox_delivery import ClaimedMessage, Recipient
 
@@ -86,6 +87,12 @@ class ProactiveSender:
         # Local mode (Playground, Emulator, tests) has no app id: "" makes the
         # adapter build an unauthenticated connector, which those accept.
         self._bot_app_id = bot_app_id
+        self._codec = ModelCodec(Activity._infer_class_models())
+
+    def _activity(self, payload: dict[str, Any]) -> Activity:
+        activity: Activity = self._codec.read_or_msrest(Activity, payload)
+        activity.type = activity.type or "message"
+        return activity
 
     async def deliver(self, message: ClaimedMessage) -> Delivered:
         if message.operation == "update":
@@ -98,7 +105,7 @@ class ProactiveSender:
 
     async def _post(self, reference_json: dict[str, Any], payload: dict[str, Any], tenant: str) -> Delivered:
         async def post(turn_context: TurnContext) -> Delivered:
-            response = await turn_context.send_activity(_activity(payload))
+            response = await turn_context.send_activity(self._activity(payload))
             return Delivered(
                 activity_id=response.id if response is not None else None,
                 conversation_id=turn_context.activity.conversation.id,
@@ -114,7 +121,7 @@ class ProactiveSender:
         target_id = message.target_activity_id
 
         async def replace(turn_context: TurnContext) -> Delivered:
-            activity = _activity(message.activity)
+            activity = self._activity(message.activity)
             activity.id = target_id
             await turn_context.update_activity(activity)
             return Delivered(
@@ -154,7 +161,7 @@ class ProactiveSender:
                 reference_json = dict(reference.serialize())
                 created.append(reference_json)
                 turn_context.activity.id = None
-                response = await turn_context.send_activity(_activity(payload))
+                response = await turn_context.send_activity(self._activity(payload))
                 outcome.append(
                     Delivered(
                         activity_id=response.id if response is not None else None,
@@ -208,9 +215,3 @@ class ProactiveSender:
         if not outcome:
             raise SendError("continue conversation ran no callback")
         return outcome[0]
-
-
-def _activity(payload: dict[str, Any]) -> Activity:
-    activity = Activity().deserialize(payload)
-    activity.type = activity.type or "message"
-    return activity
