@@ -78,6 +78,8 @@ PLAYGROUND_PACKAGE = "@microsoft/m365agentsplayground@0.2.28"
 PLAYGROUND_HOST = "127.0.0.1"
 # Overridable so that two checkouts (a helper beside CI) can run the e2e suite at once.
 PLAYGROUND_PORT = int(os.environ.get("E2E_PLAYGROUND_PORT", "56150"))
+PORT_WAIT_SECONDS = 90.0
+"""How long a start waits for a taken port to be released before it refuses."""
 PLAYGROUND_URL = f"http://{PLAYGROUND_HOST}:{PLAYGROUND_PORT}/"
 BOT_HOST = "127.0.0.1"
 BOT_PORT = int(os.environ.get("E2E_BOT_PORT", "3978"))
@@ -135,6 +137,21 @@ def port_is_free(host: str, port: int) -> bool:
             sock.bind((host, port))
         except OSError:
             return False
+    return True
+
+
+def port_frees_up(host: str, port: int, timeout: float = PORT_WAIT_SECONDS) -> bool:
+    """Whether ``port`` is free now or within ``timeout`` seconds.
+
+    Why wait: 56150 lies in Linux's ephemeral range, so an outgoing connection of an earlier
+    test (or anything else on the machine) can hold it as its local port for a while, and a
+    refusal then fails a CI run over nothing. A port that stays taken is still refused.
+    """
+    deadline = time.monotonic() + timeout
+    while not port_is_free(host, port):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(1.0)
     return True
 
 
@@ -234,7 +251,7 @@ class Playground:
             raise HarnessError("npx not found: install Node.js 18+ (Debian: apt-get install nodejs npm)")
         if not self.config_path.is_file():
             raise HarnessError(f"playground config missing: {self.config_path}")
-        if not port_is_free("0.0.0.0", self.port):
+        if not port_frees_up("0.0.0.0", self.port):
             # The playground silently picks a random port when its port is taken: refuse instead.
             raise HarnessError(f"port {self.port} is in use (an old playground still running?)")
         self.artifacts.mkdir(parents=True, exist_ok=True)
@@ -365,7 +382,7 @@ class BotProcess:
         return env
 
     def start(self) -> BotProcess:
-        if not port_is_free(BOT_HOST, BOT_PORT):
+        if not port_frees_up(BOT_HOST, BOT_PORT):
             raise HarnessError(f"port {BOT_PORT} is in use (another bot running?)")
         self.artifacts.mkdir(parents=True, exist_ok=True)
         self.data_dir = Path(tempfile.mkdtemp(prefix="e2e-bot-"))
