@@ -12,12 +12,14 @@ from dataclasses import dataclass
 
 from aiohttp import web
 from botbuilder.core import ConversationState
+from botbuilder.schema import Activity
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.adapter import ForumAdapter
 from bot.handler import ForumBot
 from bot.inbound import InboundActivities
 from bot.logging_setup import silence_known_sdk_noise
+from bot.model_codec import ModelCodec
 from bot.people.commands import PeopleCommands
 from bot.settings import Settings
 from bot.sql_storage import SqlStorage
@@ -48,6 +50,8 @@ class BotParts:
     """Each wing registers its personal-data provider here from its ``*_context``."""
     inbound: InboundActivities
     """Activities already handled: a redelivery is not handled twice."""
+    activity_codec: ModelCodec
+    """Reads incoming activities; one for the process, so its per-class plans are made once."""
 
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -73,6 +77,7 @@ def build_bot(settings: Settings, database: Database) -> BotParts:
         bot=bot,
         personal_data=PersonalDataRegistry(),
         inbound=InboundActivities(database.sessions),
+        activity_codec=ModelCodec(Activity._infer_class_models()),
     )
 
 

@@ -83,9 +83,10 @@ def messages_handler(
     settings: Settings,
     observer: ActivityObserver | None = None,
     inbound: InboundActivities | None = None,
+    codec: ModelCodec | None = None,
 ) -> Any:
     max_body_bytes = settings.max_body_bytes
-    codec = ModelCodec(Activity._infer_class_models())
+    activity_codec = codec or ModelCodec(Activity._infer_class_models())
 
     async def handle_messages(request: web.Request) -> web.Response:
         if request.content_type != "application/json":
@@ -107,7 +108,7 @@ def messages_handler(
         if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
             return _problem(400, "body is not a Bot Framework activity (no type)")
         try:
-            activity = codec.read_or_msrest(Activity, typed_fields(body))
+            activity = activity_codec.read_or_msrest(Activity, typed_fields(body))
         except (DeserializationError, ValueError, TypeError, AttributeError) as exc:
             return _problem(400, f"body is not a Bot Framework activity: {type(exc).__name__}")
         try:

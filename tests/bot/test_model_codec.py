@@ -30,6 +30,7 @@ from bot.edge import InputRefused, typed_fields
 from bot.model_codec import ModelCodec, NotPlain
 from bot.turn import card_activity
 from tests.support.activities import MATTI, personal_message
+from tests.support.driver import Driver
 from tests.support.fuzz import Corpus
 from tests.support.golden import GOLDEN_DIR
 
@@ -209,3 +210,24 @@ def test_a_reply_that_is_not_plain_is_left_to_msrest(change: dict[str, Any]) -> 
         setattr(activity, key, value)
     with pytest.raises(NotPlain):
         ModelCodec(CLIENT_MODELS).write(activity)
+
+
+async def test_turns_share_one_codec_and_take_its_fast_path(driver: Driver, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The per-class plans are made once per process, not per request (it once was per request)."""
+    await driver.install()
+    await driver.send(personal_message(driver.service_url, MATTI, "apua"))  # warm: the connector client too
+    built: list[ModelCodec] = []
+    original_init = ModelCodec.__init__
+
+    def counting_init(self: ModelCodec, dependencies: Any) -> None:
+        built.append(self)
+        original_init(self, dependencies)
+
+    fallbacks: list[Any] = []
+    monkeypatch.setattr(ModelCodec, "__init__", counting_init)
+    monkeypatch.setattr(Activity, "deserialize", classmethod(lambda cls, data, **_: fallbacks.append(data)))
+    for _ in range(3):
+        await driver.send(personal_message(driver.service_url, MATTI, "apua"))
+    assert built == []
+    assert fallbacks == []  # read by the codec, never by msrest
+    assert len(driver.connector.sent) >= 4
