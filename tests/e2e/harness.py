@@ -748,19 +748,23 @@ def _card_field(scope: Locator, label: str) -> Locator:
 def pick_card_date(page: Page, label: str, day: date, card: Locator | str | None = None) -> None:
     """Set an Input.Date through the playground's date picker (it ignores typed text).
 
-    The picker is Fluent UI's: a dialog with "Next month" and one button per day
-    labelled like ``25, December, 2026`` (English whatever the browser locale).
+    The picker is Fluent UI's: a dialog with "Next month", a day grid labelled with its month
+    (``December 2026, , ``) and one button per day labelled like ``25, December, 2026``
+    (English whatever the browser locale).
     """
     scope = _card_scope(page, card)
     _card_field(scope, label).click()
     dialog = page.locator('[role="dialog"]').last
     dialog.wait_for()
-    day_button = dialog.locator(f'button[aria-label="{day.day}, {_MONTHS[day.month - 1]}, {day.year}"]')
+    # The day grid always has six week rows; a month of five shows the sixth (next month's
+    # first days) hidden under the fifth, "visible" to Playwright but not clickable. So turn
+    # the pages until the grid is the day's own month, named in its label ("January 2027, , ").
+    month = dialog.locator(f'table[role="grid"][aria-label^="{_MONTHS[day.month - 1]} {day.year},"]')
     for _ in range(36):
-        if day_button.count() and day_button.first.is_visible():
+        if month.count():
             break
         dialog.get_by_title(re.compile(r"^Next month")).click()
-    day_button.first.click()
+    month.first.locator(f'button[aria-label="{day.day}, {_MONTHS[day.month - 1]}, {day.year}"]').first.click()
     dialog.wait_for(state="hidden")
 
 
