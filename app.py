@@ -33,7 +33,7 @@ logger = logging.getLogger("foorumibotti")
 async def _messages(request: web.Request) -> web.StreamResponse:
     parts = request.app[BOT]
     handler = messages_handler(
-        parts.adapter, parts.bot, request.app[SETTINGS], request.app[METRICS], parts.inbound, parts.activity_codec
+        parts.adapter, parts.bot, request.app[SETTINGS], request.app[METRICS], parts.inbound, codec=parts.activity_codec
     )
     return await handler(request)
 

@@ -83,10 +83,11 @@ def messages_handler(
     settings: Settings,
     observer: ActivityObserver | None = None,
     inbound: InboundActivities | None = None,
-    codec: ModelCodec | None = None,
+    *,
+    codec: ModelCodec,
 ) -> Any:
+    """The endpoint; ``codec`` is the process's (built per request, its plans would be too)."""
     max_body_bytes = settings.max_body_bytes
-    activity_codec = codec or ModelCodec(Activity._infer_class_models())
 
     async def handle_messages(request: web.Request) -> web.Response:
         if request.content_type != "application/json":
@@ -108,7 +109,7 @@ def messages_handler(
         if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
             return _problem(400, "body is not a Bot Framework activity (no type)")
         try:
-            activity = activity_codec.read_or_msrest(Activity, typed_fields(body))
+            activity = codec.read_or_msrest(Activity, typed_fields(body))
         except (DeserializationError, ValueError, TypeError, AttributeError) as exc:
             return _problem(400, f"body is not a Bot Framework activity: {type(exc).__name__}")
         try:

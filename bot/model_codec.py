@@ -83,7 +83,7 @@ def plain_copy(value: Any) -> Any:
         return copied
     if kind is list:
         return [plain_copy(inner) for inner in value]
-    if value is None or kind is str or kind is bool or kind is int or kind is float:
+    if kind in _PLAIN_LEAVES:
         return value
     raise NotPlain(f"a {kind.__name__} in a JSON object")
 
